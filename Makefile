@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rbus: out-of-tree Rust kernel modules, their QEMU guest and their tests.
+#
+#   make            build the modules (and, without KDIR, the cached kernel)
+#   make check      boot QEMU, run every test, fail on a failed test or a splat
+#   make run        boot QEMU and walk through /sys/bus/rbus
+#
+# KDIR=<tree> uses another Rust-enabled kernel build tree. RBUS_CACHE (default
+# ~/.cache/rbus) holds the tools, the kernel source and the cached kernel.
+
+SHELL := /bin/bash
+RBUS_CACHE ?= $(HOME)/.cache/rbus
+export RBUS_CACHE KDIR EXTRA_TESTS RBUS_BREAK
+
+BUILD := $(CURDIR)/build
+
+ifeq ($(KDIR),)
+KDIR_CMD := $(CURDIR)/scripts/kernel.sh --kdir
+KERNEL_DEP := kernel
+else
+KDIR_CMD := echo $(KDIR)
+KERNEL_DEP := setup
+endif
+
+# Sets $kdir (the build tree) and $ksrc (its source tree) for a recipe line.
+ENV := . $(RBUS_CACHE)/env.sh && kdir=$$($(KDIR_CMD)) && \
+	ksrc=$$(readlink -f $$kdir/source 2>/dev/null || echo $$kdir)
+
+KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) W=1 KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
+RUST_SRCS := $(shell find drivers rust -name '*.rs')
+C_GLUE := $(wildcard rust/*.c rust/*.h)
+
+.PHONY: all modules setup kernel clean check run fmt fmt-check lint checkpatch \
+	selftests initramfs ssdt
+
+all: modules
+
+setup:
+	@scripts/setup.sh
+
+kernel: setup
+	@scripts/kernel.sh
+
+modules: $(KERNEL_DEP)
+	@$(ENV) && $(KMAKE) modules
+
+lint: $(KERNEL_DEP)
+	@$(ENV) && $(KMAKE) CLIPPY=1 modules
+
+fmt:
+	@$(ENV) && rustfmt --edition 2021 --config-path $$ksrc/.rustfmt.toml $(RUST_SRCS)
+
+fmt-check:
+	@$(ENV) && rustfmt --check --edition 2021 --config-path $$ksrc/.rustfmt.toml $(RUST_SRCS)
+
+checkpatch:
+	@$(ENV) && $$ksrc/scripts/checkpatch.pl --strict --no-tree --quiet -f $(C_GLUE)
+
+selftests: $(KERNEL_DEP)
+	@$(ENV) && ksft=$$ksrc/tools/testing/selftests && \
+	$(MAKE) -s -C selftests KSFT_DIR=$$ksft OUTPUT=$(BUILD)/selftests \
+		KHDR_INCLUDES="-isystem $(CURDIR)/include/uapi" all && \
+	rm -rf $(BUILD)/kselftest && \
+	$(MAKE) -s -C selftests KSFT_DIR=$$ksft OUTPUT=$(BUILD)/selftests \
+		INSTALL_PATH=$(BUILD)/kselftest/rbus install && \
+	$(MAKE) -s --no-print-directory -C selftests KSFT_DIR=$$ksft \
+		OUTPUT=$(BUILD)/selftests emit_tests >$(BUILD)/kselftest/kselftest-list.txt
+
+ssdt: $(BUILD)/rbus-ssdt.aml
+
+$(BUILD)/rbus-ssdt.aml: dt-bindings/rbus-ssdt.asl
+	@mkdir -p $(BUILD)
+	@iasl -p $(BUILD)/rbus-ssdt $< >/dev/null
+
+initramfs: modules selftests
+	@$(ENV) && scripts/mkinitramfs.sh $(BUILD)/initramfs.cpio.gz $$kdir \
+		$$ksrc/tools/testing/selftests $(BUILD)/kselftest/rbus $(EXTRA_TESTS)
+
+check:
+	@scripts/check.sh
+
+run: initramfs ssdt
+	@$(ENV) && scripts/run-guest.sh run $$kdir/arch/x86/boot/bzImage \
+		$(BUILD)/initramfs.cpio.gz $(BUILD)/rbus-ssdt.aml $(BUILD)/run 300; \
+	rc=$$?; sed -n '/^== modprobe/,/RBUS-GUEST-DONE/p' $(BUILD)/run/console.log; \
+	echo "== full console log: $(BUILD)/run/console.log"; exit $$rc
+
+clean:
+	@if [ -n "$(KDIR)" ] || [ -f $(RBUS_CACHE)/env.sh ]; then \
+		$(ENV) && [ -d "$$kdir" ] && $(MAKE) -C $$kdir M=$(CURDIR) clean; fi; true
+	@rm -rf $(BUILD)

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rbus child devices.
+//!
+//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+
+use super::ffi;
+use core::{
+    marker::PhantomData,
+    ptr::{
+        addr_of_mut,
+        NonNull, //
+    },
+};
+use kernel::{
+    bindings,
+    device,
+    prelude::*,
+    sync::aref::AlwaysRefCounted,
+    types::Opaque, //
+};
+
+/// A child device on an rbus controller.
+///
+/// # Invariants
+///
+/// A [`Device`] instance represents a valid `struct rbus_device` created by `rbus_device_add()`.
+#[repr(transparent)]
+pub struct Device<Ctx: device::DeviceContext = device::Normal>(
+    Opaque<ffi::RawDevice>,
+    PhantomData<Ctx>,
+);
+
+impl<Ctx: device::DeviceContext> Device<Ctx> {
+    fn as_raw(&self) -> *mut ffi::RawDevice {
+        self.0.get()
+    }
+
+    /// The raw `struct device` embedded in this child.
+    fn as_raw_dev(&self) -> *mut bindings::device {
+        // SAFETY: By the type invariants `self.as_raw()` is a valid `struct rbus_device`, whose
+        // first member is the embedded `struct device`.
+        unsafe { addr_of_mut!((*self.as_raw()).dev) }
+    }
+
+    /// The child's address on its controller, at most [`super::ADDR_MAX`].
+    pub fn address(&self) -> u32 {
+        // SAFETY: By the type invariants `self.as_raw()` is a valid `struct rbus_device`.
+        unsafe { ffi::rbus_device_addr(self.as_raw()) }
+    }
+
+    /// The compatible string the child was created with.
+    pub fn compatible(&self) -> &CStr {
+        // SAFETY: By the type invariants `self.as_raw()` is a valid `struct rbus_device`.
+        let ptr = unsafe { ffi::rbus_device_compatible(self.as_raw()) };
+
+        // SAFETY: The bus core returns a NUL-terminated string embedded in the device, which lives
+        // at least as long as `self`.
+        unsafe { CStr::from_char_ptr(ptr) }
+    }
+}
+
+// SAFETY: `Device` is a transparent wrapper of a type that doesn't depend on its generic argument.
+kernel::impl_device_context_deref!(unsafe { Device });
+kernel::impl_device_context_into_aref!(Device);
+
+impl<Ctx: device::DeviceContext> AsRef<device::Device<Ctx>> for Device<Ctx> {
+    fn as_ref(&self) -> &device::Device<Ctx> {
+        // SAFETY: `as_raw_dev()` is the valid `struct device` embedded in `self`, which keeps a
+        // reference to it for as long as the returned reference lives.
+        unsafe { device::Device::from_raw(self.as_raw_dev()) }
+    }
+}
+
+// SAFETY: Instances of `Device` are always reference-counted through the embedded `struct device`.
+unsafe impl AlwaysRefCounted for Device {
+    fn inc_ref(&self) {
+        // SAFETY: The existence of a shared reference guarantees that the refcount is non-zero.
+        unsafe { bindings::get_device(self.as_raw_dev()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // CAST: `Device` is a transparent wrapper of `struct rbus_device`, whose first member is
+        // the embedded `struct device`.
+        let dev = obj.as_ptr().cast::<bindings::device>();
+
+        // SAFETY: The safety requirements guarantee that the refcount is non-zero.
+        unsafe { bindings::put_device(dev) }
+    }
+}
+
+// SAFETY: A `Device` is always reference-counted and can be released from any thread.
+unsafe impl Send for Device {}
+
+// SAFETY: `Device` can be shared among threads because all methods of `Device` (i.e. `Device<Normal>)
+// are thread safe.
+unsafe impl Sync for Device {}

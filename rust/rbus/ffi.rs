@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The bus core's C entry points and the structures that cross module boundaries.
+//!
+//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//!
+//! Out-of-tree modules have no bindgen run of their own, so the C structures are mirrored by hand.
+//! `rbus_driver_register()` refuses a [`RawDriver`] whose size differs from the C definition, and
+//! the sizes below are asserted at compile time.
+
+use kernel::{
+    bindings,
+    ffi::{
+        c_char,
+        c_int,
+        c_ulong, //
+    },
+};
+
+/// `RBUS_COMPATIBLE_SIZE`: the longest compatible string, including the terminating NUL.
+pub(crate) const COMPATIBLE_SIZE: usize = 64;
+
+/// `RBUS_ADDR_MAX`.
+pub(crate) const ADDR_MAX: u32 = 0x3ff;
+
+/// `struct rbus_device_id`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct RawDeviceId {
+    pub(crate) compatible: [u8; COMPATIBLE_SIZE],
+    pub(crate) driver_data: c_ulong,
+}
+
+const _: () = assert!(core::mem::size_of::<RawDeviceId>() == COMPATIBLE_SIZE + 8);
+
+/// The leading part of `struct rbus_device`.
+///
+/// Only the embedded `struct device` is declared: Rust never allocates an `rbus_device` and
+/// reaches the other members through accessor functions. The C side asserts that `dev` is at
+/// offset zero.
+#[repr(C)]
+pub(crate) struct RawDevice {
+    pub(crate) dev: bindings::device,
+}
+
+/// `struct rbus_driver`.
+#[repr(C)]
+pub(crate) struct RawDriver {
+    pub(crate) driver: bindings::device_driver,
+    pub(crate) id_table: *const RawDeviceId,
+    pub(crate) probe: Option<unsafe extern "C" fn(*mut RawDevice, *const RawDeviceId) -> c_int>,
+    pub(crate) remove: Option<unsafe extern "C" fn(*mut RawDevice)>,
+}
+
+impl Default for RawDriver {
+    fn default() -> Self {
+        Self {
+            driver: bindings::device_driver::default(),
+            id_table: core::ptr::null(),
+            probe: None,
+            remove: None,
+        }
+    }
+}
+
+extern "C" {
+    pub(crate) fn rbus_bus_register() -> c_int;
+    pub(crate) fn rbus_bus_unregister();
+    pub(crate) fn rbus_device_add(
+        parent: *mut bindings::device,
+        bus_nr: c_int,
+        addr: u32,
+        compatible: *const c_char,
+        fwnode: *mut bindings::fwnode_handle,
+    ) -> *mut RawDevice;
+    pub(crate) fn rbus_device_unregister(rdev: *mut RawDevice);
+    pub(crate) fn rbus_device_addr(rdev: *const RawDevice) -> u32;
+    pub(crate) fn rbus_device_compatible(rdev: *const RawDevice) -> *const c_char;
+    pub(crate) fn rbus_driver_register(
+        drv: *mut RawDriver,
+        size: usize,
+        owner: *mut bindings::module,
+        name: *const c_char,
+    ) -> c_int;
+    pub(crate) fn rbus_driver_unregister(drv: *mut RawDriver);
+    pub(crate) fn rbus_bus_nr_alloc() -> c_int;
+    pub(crate) fn rbus_bus_nr_free(nr: c_int);
+}

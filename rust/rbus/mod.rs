@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe abstractions for the rbus bus.
+//!
+//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//!
+//! Out-of-tree modules only get `--extern kernel`, so these files are compiled into each module
+//! that uses them (`#[path = "../rust/rbus/mod.rs"] mod rbus;`). Only C symbols exported by the
+//! `rbus_core` module cross module boundaries; no Rust type does.
+
+pub mod bus;
+mod device;
+mod driver;
+mod ffi;
+mod registration;
+
+pub use device::Device;
+pub use driver::{
+    Adapter,
+    DeviceId,
+    Driver,
+    IdTable, //
+};
+pub use registration::{
+    BusNumber,
+    Registration, //
+};
+
+/// The highest child address: addresses are 10 bits wide, like i2c's 10-bit addressing.
+pub const ADDR_MAX: u32 = ffi::ADDR_MAX;

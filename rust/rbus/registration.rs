@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Registration of rbus child devices, used by controllers.
+//!
+//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+
+use super::ffi;
+use core::ptr::NonNull;
+use kernel::{
+    bindings,
+    device::{
+        self,
+        property::FwNode, //
+    },
+    error::from_err_ptr,
+    ffi::c_int,
+    prelude::*, //
+};
+
+/// A controller's bus number, the `<bus-nr>` in child names like `0-002a`.
+///
+/// # Invariants
+///
+/// `self.0` was allocated by `rbus_bus_nr_alloc()` and is freed on drop.
+pub struct BusNumber(c_int);
+
+impl BusNumber {
+    /// Allocates the lowest free bus number.
+    pub fn new() -> Result<Self> {
+        // SAFETY: No preconditions.
+        let nr = unsafe { ffi::rbus_bus_nr_alloc() };
+        if nr < 0 {
+            return Err(Error::from_errno(nr));
+        }
+
+        // INVARIANT: allocated above.
+        Ok(Self(nr))
+    }
+
+    /// The number.
+    pub fn get(&self) -> u32 {
+        self.0.unsigned_abs()
+    }
+}
+
+impl Drop for BusNumber {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants `self.0` was allocated and not freed yet.
+        unsafe { ffi::rbus_bus_nr_free(self.0) };
+    }
+}
+
+/// A child device registered on a controller.
+///
+/// Dropping it unregisters the device, unbinding its driver first. A controller keeps its
+/// registrations in its driver data, so its children are gone before it finishes unbinding.
+///
+/// # Invariants
+///
+/// `self.0` is a device returned by `rbus_device_add()` that is not unregistered yet.
+pub struct Registration(NonNull<ffi::RawDevice>);
+
+impl Registration {
+    /// Creates and registers the child `<nr>-<addr>` of `parent`.
+    ///
+    /// Returns `EINVAL` for an address above [`super::ADDR_MAX`] or an empty or oversize
+    /// compatible, and `EEXIST` if the address is taken.
+    pub fn new(
+        parent: &device::Device<device::Bound>,
+        nr: &BusNumber,
+        addr: u32,
+        compatible: &CStr,
+        fwnode: Option<&FwNode>,
+    ) -> Result<Self> {
+        // CAST: `device::Device` is a transparent wrapper of `struct device`.
+        let parent = core::ptr::from_ref(parent).cast::<bindings::device>().cast_mut();
+        let fwnode = fwnode.map_or(core::ptr::null_mut(), |node| {
+            // CAST: `FwNode` is a transparent wrapper of `struct fwnode_handle`.
+            core::ptr::from_ref(node)
+                .cast::<bindings::fwnode_handle>()
+                .cast_mut()
+        });
+
+        // SAFETY: `parent` is a valid, bound device, `compatible` is NUL-terminated and `fwnode`
+        // is NULL or a valid node; the bus core copies the string and takes its own references.
+        let rdev = from_err_ptr(unsafe {
+            ffi::rbus_device_add(parent, nr.0, addr, compatible.as_char_ptr(), fwnode)
+        })?;
+
+        // INVARIANT: `rbus_device_add()` returned a registered device.
+        NonNull::new(rdev).map(Self).ok_or(ENOMEM)
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the device is registered, and this is its only
+        // unregistration.
+        unsafe { ffi::rbus_device_unregister(self.0.as_ptr()) };
+    }
+}
+
+// SAFETY: The registration only holds a pointer to a refcounted device, which may be unregistered
+// from any thread.
+unsafe impl Send for Registration {}
+
+// SAFETY: `Registration` offers no methods through a shared reference.
+unsafe impl Sync for Registration {}

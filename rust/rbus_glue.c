@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rbus: the bus type and the C entry points of the bus core.
+ *
+ * Only what Rust cannot express lives here: the static bus_type, its
+ * attribute groups and the functions other modules reach through
+ * EXPORT_SYMBOL_GPL. Everything else is in the Rust abstractions in rust/.
+ */
+
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "rbus_glue.h"
+
+#define to_rbus_device(d)	container_of_const(d, struct rbus_device, dev)
+#define to_rbus_driver(d)	container_of_const(d, struct rbus_driver, driver)
+
+static_assert(offsetof(struct rbus_device, dev) == 0);
+
+static DEFINE_IDA(rbus_bus_ida);
+
+static const struct rbus_device_id *rbus_match_id(const struct rbus_device_id *id,
+						  const struct rbus_device *rdev)
+{
+	for (; id && id->compatible[0]; id++)
+		if (!strcmp(id->compatible, rdev->compatible))
+			return id;
+	return NULL;
+}
+
+static int rbus_match(struct device *dev, const struct device_driver *drv)
+{
+	int ret;
+
+	/* When driver_override is set, only bind to the matching driver. */
+	ret = device_match_driver_override(dev, drv);
+	if (ret >= 0)
+		return ret;
+
+	return !!rbus_match_id(to_rbus_driver(drv)->id_table, to_rbus_device(dev));
+}
+
+static int rbus_uevent(const struct device *dev, struct kobj_uevent_env *env)
+{
+	return add_uevent_var(env, "MODALIAS=rbus:%s", to_rbus_device(dev)->compatible);
+}
+
+static int rbus_probe(struct device *dev)
+{
+	struct rbus_driver *drv = to_rbus_driver(dev->driver);
+	struct rbus_device *rdev = to_rbus_device(dev);
+
+	/* A device bound through driver_override may have no id entry. */
+	return drv->probe(rdev, rbus_match_id(drv->id_table, rdev));
+}
+
+static void rbus_remove(struct device *dev)
+{
+	struct rbus_driver *drv = to_rbus_driver(dev->driver);
+
+	if (drv->remove)
+		drv->remove(to_rbus_device(dev));
+}
+
+static ssize_t compatible_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_rbus_device(dev)->compatible);
+}
+static DEVICE_ATTR_RO(compatible);
+
+static ssize_t address_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "0x%03x\n", to_rbus_device(dev)->addr);
+}
+static DEVICE_ATTR_RO(address);
+
+static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "rbus:%s\n", to_rbus_device(dev)->compatible);
+}
+static DEVICE_ATTR_RO(modalias);
+
+static struct attribute *rbus_dev_attrs[] = {
+	&dev_attr_compatible.attr,
+	&dev_attr_address.attr,
+	&dev_attr_modalias.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(rbus_dev);
+
+static const struct bus_type rbus_bus_type = {
+	.name = "rbus",
+	.match = rbus_match,
+	.uevent = rbus_uevent,
+	.probe = rbus_probe,
+	.remove = rbus_remove,
+	.dev_groups = rbus_dev_groups,
+	.driver_override = true,
+};
+
+/* Called by the Rust bus registration of this module only. */
+int rbus_bus_register(void)
+{
+	return bus_register(&rbus_bus_type);
+}
+
+void rbus_bus_unregister(void)
+{
+	bus_unregister(&rbus_bus_type);
+	ida_destroy(&rbus_bus_ida);
+}
+
+static void rbus_device_release(struct device *dev)
+{
+	struct rbus_device *rdev = to_rbus_device(dev);
+
+	fwnode_handle_put(dev_fwnode(dev));
+	kfree(rdev);
+}
+
+/**
+ * rbus_device_add() - create and register a child device
+ * @parent: the controller device
+ * @bus_nr: the controller's bus number, from rbus_bus_nr_alloc()
+ * @addr: address on the controller, at most %RBUS_ADDR_MAX
+ * @compatible: NUL-terminated compatible string, copied
+ * @fwnode: firmware node describing the child, or NULL; a reference is taken
+ *
+ * The device is named "<bus_nr>-<addr>" with the address as four hex digits.
+ * On failure everything is released here; the caller has nothing to put.
+ *
+ * Return: the registered device, to be passed to rbus_device_unregister(),
+ * or an ERR_PTR(): -EINVAL for a bad address or compatible, -EEXIST when the
+ * name is taken, -ENOMEM.
+ */
+struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
+				    const char *compatible,
+				    struct fwnode_handle *fwnode)
+{
+	struct rbus_device *rdev;
+	int ret;
+
+	if (addr > RBUS_ADDR_MAX || !compatible[0] ||
+	    strnlen(compatible, RBUS_COMPATIBLE_SIZE) == RBUS_COMPATIBLE_SIZE)
+		return ERR_PTR(-EINVAL);
+
+	rdev = kzalloc(sizeof(*rdev), GFP_KERNEL);
+	if (!rdev)
+		return ERR_PTR(-ENOMEM);
+
+	rdev->addr = addr;
+	strscpy(rdev->compatible, compatible);
+	device_initialize(&rdev->dev);
+	rdev->dev.bus = &rbus_bus_type;
+	rdev->dev.parent = parent;
+	rdev->dev.release = rbus_device_release;
+	device_set_node(&rdev->dev, fwnode_handle_get(fwnode));
+
+	ret = dev_set_name(&rdev->dev, "%d-%04x", bus_nr, addr);
+	if (ret)
+		goto err_put;
+
+	ret = device_add(&rdev->dev);
+	if (ret)
+		goto err_put;
+
+	return rdev;
+
+err_put:
+	/* The release callback frees the name, the fwnode reference and rdev. */
+	put_device(&rdev->dev);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(rbus_device_add);
+
+/**
+ * rbus_device_unregister() - remove a child added by rbus_device_add()
+ * @rdev: the child; its driver is unbound first
+ *
+ * Drops the reference rbus_device_add() returned.
+ */
+void rbus_device_unregister(struct rbus_device *rdev)
+{
+	device_unregister(&rdev->dev);
+}
+EXPORT_SYMBOL_GPL(rbus_device_unregister);
+
+/**
+ * rbus_device_addr() - the address of a child
+ * @rdev: the child
+ *
+ * Return: the address given to rbus_device_add().
+ */
+u32 rbus_device_addr(const struct rbus_device *rdev)
+{
+	return rdev->addr;
+}
+EXPORT_SYMBOL_GPL(rbus_device_addr);
+
+/**
+ * rbus_device_compatible() - the compatible string of a child
+ * @rdev: the child
+ *
+ * Return: a NUL-terminated string that lives as long as @rdev.
+ */
+const char *rbus_device_compatible(const struct rbus_device *rdev)
+{
+	return rdev->compatible;
+}
+EXPORT_SYMBOL_GPL(rbus_device_compatible);
+
+/**
+ * rbus_driver_register() - register a child driver
+ * @drv: the driver, with @id_table and @probe set
+ * @size: sizeof() the caller's view of struct rbus_driver
+ * @owner: the module that owns @drv
+ * @name: the driver name
+ *
+ * Return: 0, -EINVAL when @size does not match this module's layout or a
+ * mandatory member is missing, or an error from driver_register().
+ */
+int rbus_driver_register(struct rbus_driver *drv, size_t size,
+			 struct module *owner, const char *name)
+{
+	if (size != sizeof(*drv) || !drv->id_table || !drv->probe)
+		return -EINVAL;
+
+	drv->driver.name = name;
+	drv->driver.owner = owner;
+	drv->driver.bus = &rbus_bus_type;
+
+	return driver_register(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(rbus_driver_register);
+
+/**
+ * rbus_driver_unregister() - unregister a child driver
+ * @drv: a driver registered by rbus_driver_register()
+ *
+ * Unbinds every device bound to @drv first.
+ */
+void rbus_driver_unregister(struct rbus_driver *drv)
+{
+	driver_unregister(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(rbus_driver_unregister);
+
+/**
+ * rbus_bus_nr_alloc() - allocate a controller's bus number
+ *
+ * Return: the lowest free number, or a negative errno.
+ */
+int rbus_bus_nr_alloc(void)
+{
+	return ida_alloc(&rbus_bus_ida, GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(rbus_bus_nr_alloc);
+
+/**
+ * rbus_bus_nr_free() - free a number from rbus_bus_nr_alloc()
+ * @nr: the number
+ */
+void rbus_bus_nr_free(int nr)
+{
+	ida_free(&rbus_bus_ida, nr);
+}
+EXPORT_SYMBOL_GPL(rbus_bus_nr_free);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: build everything, boot the guest, run the kselftests and judge
+# the run. Static checks (rustfmt, checkpatch, Clippy) and the log checker's
+# own self-test count as tests too. The last line is `N passed, N failed`.
+#
+# Environment: KDIR, RBUS_CACHE, EXTRA_TESTS (a directory of executables run
+# in the guest after the suite), RBUS_CHECK_TIMEOUT (guest seconds, default 900).
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out="$top/build/check"
+rm -rf "$out"
+mkdir -p "$out"
+prior="$out/prior.txt"
+: >"$prior"
+make="make --no-print-directory -C $top"
+
+pass() { echo "PASS  $*" | tee -a "$prior"; }
+fail() { echo "FAIL  $*" | tee -a "$prior"; }
+finish_failed() {
+	fail "$1"
+	p=$(grep -c '^PASS' "$prior"); f=$(grep -c '^FAIL' "$prior")
+	echo "$p passed, $f failed"
+	exit 1
+}
+
+start=$(date +%s)
+
+# The log checker must be able to fail before it may judge anything.
+if "$top/scripts/check_log.py" --self-test "$top/scripts/logcheck-cases" >"$out/self-test.txt" 2>&1; then :; fi
+cat "$out/self-test.txt" | tee -a "$prior" >/dev/null
+cat "$out/self-test.txt"
+
+$make setup || finish_failed "setup"
+if [ -z "${KDIR:-}" ]; then
+	$make kernel || finish_failed "kernel build"
+fi
+
+if $make modules >"$out/build.log" 2>&1; then pass "modules build with W=1, no warnings"
+else cat "$out/build.log"; finish_failed "modules build with W=1, no warnings"; fi
+
+if $make lint >"$out/lint.log" 2>&1; then pass "Clippy is clean"
+else cat "$out/lint.log"; fail "Clippy is clean"; fi
+# Clippy builds leave the same objects behind; rebuild the plain ones.
+$make modules >>"$out/build.log" 2>&1 || finish_failed "modules rebuild after Clippy"
+
+if $make fmt-check >"$out/fmt.log" 2>&1; then pass "rustfmt is clean"
+else cat "$out/fmt.log"; fail "rustfmt is clean"; fi
+
+if $make checkpatch >"$out/checkpatch.log" 2>&1; then pass "checkpatch --strict is clean on the C glue"
+else cat "$out/checkpatch.log"; fail "checkpatch --strict is clean on the C glue"; fi
+
+$make selftests >"$out/selftests.log" 2>&1 || { cat "$out/selftests.log"; finish_failed "selftests build"; }
+$make initramfs ssdt >"$out/initramfs.log" 2>&1 || { cat "$out/initramfs.log"; finish_failed "initramfs"; }
+
+. "$RBUS_CACHE/env.sh"
+if [ -n "${KDIR:-}" ]; then kdir=$KDIR; else kdir=$("$top/scripts/kernel.sh" --kdir); fi
+
+built=$(date +%s)
+echo "check: booting the guest ($(( built - start )) s of building)"
+"$top/scripts/run-guest.sh" check "$kdir/arch/x86/boot/bzImage" \
+	"$top/build/initramfs.cpio.gz" "$top/build/rbus-ssdt.aml" "$out" \
+	"${RBUS_CHECK_TIMEOUT:-900}"
+rc=$?
+done_t=$(date +%s)
+[ $rc -eq 124 ] && echo "check: guest killed after ${RBUS_CHECK_TIMEOUT:-900} s"
+echo "check: guest ran $(( done_t - built )) s; logs in $out"
+
+extra=()
+if [ -n "${EXTRA_TESTS:-}" ]; then
+	for t in "$EXTRA_TESTS"/*; do
+		[ -f "$t" ] && [ -x "$t" ] && extra+=(--extra "$(basename "$t")")
+	done
+fi
+"$top/scripts/check_log.py" --expect "$top/build/kselftest/kselftest-list.txt" \
+	--prior "$prior" "${extra[@]}" "$out"

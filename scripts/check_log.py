@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge a guest run of `make check`.
+
+Reads the three logs scripts/run-guest.sh writes (results.log: KTAP from the
+kselftest runner and the extra tests; dmesg.log: dmesg and the kmemleak
+report; console.log: the serial console) and prints one line per test, then
+exactly `N passed, N failed` (`, N skipped` when some skipped) as the last line.
+
+A test that did not report is a failure, and so is a kernel splat anywhere in
+the logs: the splat check counts as one more test.
+
+  check_log.py --expect LIST [--extra NAME ...] OUTDIR
+  check_log.py --self-test CASES_DIR
+"""
+
+import argparse
+import os
+import re
+import sys
+
+# One pattern per splat class `make check` must catch.
+SPLATS = [
+    ("BUG", re.compile(r"\bBUG: ")),
+    ("WARNING", re.compile(r"\bWARNING: ")),
+    ("Oops", re.compile(r"\bOops\b")),
+    ("general protection fault", re.compile(r"general protection fault")),
+    ("KFENCE", re.compile(r"\bKFENCE: ")),
+    ("lockdep", re.compile(r"possible (circular|recursive) locking|"
+                           r"inconsistent lock state|bad unlock balance|"
+                           r"possible irq lock inversion|DEBUG_LOCKS_WARN_ON|"
+                           r"lock held when returning to user space|"
+                           r"held lock freed|INFO: lockdep is turned off")),
+    ("suspicious RCU usage", re.compile(r"suspicious RCU usage")),
+    ("sleeping in atomic context",
+     re.compile(r"sleeping function called from invalid context")),
+    ("hung task", re.compile(r"blocked for more than \d+ seconds")),
+    ("soft lockup", re.compile(r"soft lockup|hard LOCKUP")),
+    ("kmemleak", re.compile(r"unreferenced object 0x|new suspected memory leaks")),
+    ("Rust panic", re.compile(r"rust_kernel: panicked|panicked at ")),
+    ("kernel panic", re.compile(r"Kernel panic")),
+    ("call trace", re.compile(r"^\s*(\[[ \d.]+\]\s*)?Call Trace:")),
+]
+
+TOP = re.compile(r"^(not )?ok \d+ selftests: (\S+): (\S+)(.*)$")
+HEADER = re.compile(r"^# selftests: (\S+): (\S+)$")
+LEAF = re.compile(r"^# (not )?ok \d+ (.*?)(\s+#\s*(SKIP|skip).*)?$")
+PLAN = re.compile(r"^# 1\.\.(\d+)$")
+EXTRA = re.compile(r"^(not )?ok \d+ extra:(\S+)(.*)$")
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+class Verdict:
+    def __init__(self):
+        self.results = []  # (status, name, note); status is ok, fail or skip
+
+    def add(self, status, name, note=""):
+        self.results.append((status, name, note))
+
+    def count(self, status):
+        return sum(1 for r in self.results if r[0] == status)
+
+    def red(self):
+        return self.count("fail") > 0
+
+
+def judge(outdir, expected, extras):
+    v = Verdict()
+    results = read(os.path.join(outdir, "results.log"))
+    dmesg = read(os.path.join(outdir, "dmesg.log"))
+    console = read(os.path.join(outdir, "console.log"))
+
+    programs = {}  # name -> {"top": status or None, "plan": n, "leaves": [...]}
+    current = None
+    for line in results:
+        m = HEADER.match(line)
+        if m:
+            current = programs.setdefault(m.group(2), {"top": None, "plan": None, "leaves": []})
+            continue
+        m = TOP.match(line)
+        if m:
+            prog = programs.setdefault(m.group(3), {"top": None, "plan": None, "leaves": []})
+            skip = "# SKIP" in m.group(4)
+            prog["top"] = "skip" if skip else ("fail" if m.group(1) else "ok")
+            prog["note"] = m.group(4).strip()
+            current = None
+            continue
+        if current is None:
+            continue
+        m = PLAN.match(line)
+        if m and current["plan"] is None:
+            current["plan"] = int(m.group(1))
+            continue
+        m = LEAF.match(line)
+        if m:
+            status = "skip" if m.group(3) else ("fail" if m.group(1) else "ok")
+            current["leaves"].append((status, m.group(2)))
+
+    for name in expected:
+        prog = programs.get(name)
+        if prog is None or prog["top"] is None:
+            v.add("fail", name, "did not report")
+            continue
+        for status, leaf in prog["leaves"]:
+            v.add(status, "%s: %s" % (name, leaf))
+        missing = (prog["plan"] or 0) - len(prog["leaves"])
+        for i in range(missing):
+            v.add("fail", "%s: result %d of %d" % (name, len(prog["leaves"]) + i + 1,
+                                                   prog["plan"]), "did not report")
+        if prog["top"] == "skip" and not prog["leaves"]:
+            v.add("skip", name, prog.get("note", ""))
+        elif prog["top"] == "fail" and not any(s == "fail" for s, _ in prog["leaves"]):
+            v.add("fail", name, "exited non-zero " + prog.get("note", ""))
+        elif prog["top"] == "ok" and not prog["leaves"]:
+            v.add("ok", name)
+
+    seen_extra = {}
+    for line in results:
+        m = EXTRA.match(line)
+        if m:
+            status = "skip" if "# SKIP" in m.group(3) else ("fail" if m.group(1) else "ok")
+            seen_extra[m.group(2)] = (status, m.group(3).strip())
+    for name in extras:
+        status, note = seen_extra.get(name, ("fail", "did not report"))
+        v.add(status, "extra: " + name, note)
+
+    if "RBUS-RESULTS-END" not in results:
+        v.add("fail", "guest finished the test run", "no end marker: hung, crashed or timed out")
+
+    splats = []
+    for source, lines in (("dmesg", dmesg), ("console", console)):
+        for line in lines:
+            for cls, rx in SPLATS:
+                if rx.search(line):
+                    splats.append("%s: [%s] %s" % (source, cls, line.strip()))
+                    break
+    if "RBUS-DMESG-END" not in dmesg:
+        v.add("fail", "kernel log collected", "dmesg.log incomplete")
+    if splats:
+        v.add("fail", "kernel log has no splat", "%d splat lines" % len(splats))
+    else:
+        v.add("ok", "kernel log has no splat")
+    return v, splats
+
+
+def report(v, splats, out=sys.stdout):
+    for status, name, note in v.results:
+        tag = {"ok": "PASS", "fail": "FAIL", "skip": "SKIP"}[status]
+        print("%s  %s%s" % (tag, name, ("  (" + note + ")") if note else ""), file=out)
+    for line in splats[:40]:
+        print("  splat  " + line, file=out)
+
+
+def summary(passed, failed, skipped):
+    line = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        line += ", %d skipped" % skipped
+    return line
+
+
+def self_test(cases_dir):
+    """Run the detector on canned logs: each case must turn the colour it names."""
+    v = Verdict()
+    clean = os.path.join(cases_dir, "clean")
+    for case in sorted(os.listdir(cases_dir)):
+        path = os.path.join(cases_dir, case)
+        with open(os.path.join(path, "expect")) as f:
+            want = f.read().split()[0]
+        expected = read(os.path.join(path, "tests")) or read(os.path.join(clean, "tests"))
+        # A case holds only the logs that differ from the clean run.
+        merged = os.path.join("/tmp", "rbus-logcheck-%d-%s" % (os.getpid(), case))
+        os.makedirs(merged, exist_ok=True)
+        for log in ("results.log", "dmesg.log", "console.log"):
+            src = os.path.join(path, log)
+            if not os.path.exists(src):
+                src = os.path.join(clean, log)
+            with open(src) as f, open(os.path.join(merged, log), "w") as g:
+                g.write(f.read())
+        got, _ = judge(merged, expected, [])
+        colour = "red" if got.red() else "green"
+        v.add("ok" if colour == want else "fail",
+              "log checker: %s case is %s" % (case, want), "" if colour == want else "got " + colour)
+        for log in ("results.log", "dmesg.log", "console.log"):
+            os.unlink(os.path.join(merged, log))
+        os.rmdir(merged)
+    return v
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--expect", help="kselftest-list.txt of the run")
+    ap.add_argument("--extra", action="append", default=[])
+    ap.add_argument("--self-test", metavar="CASES_DIR")
+    ap.add_argument("--prior", help="file of earlier PASS/FAIL lines to include in the count")
+    ap.add_argument("outdir", nargs="?")
+    args = ap.parse_args()
+
+    if args.self_test:
+        v = self_test(args.self_test)
+        report(v, [])
+        sys.exit(1 if v.red() else 0)
+
+    expected = [l.split(":", 1)[1] for l in read(args.expect) if ":" in l]
+    v, splats = judge(args.outdir, expected, args.extra)
+    report(v, splats)
+    passed, failed, skipped = v.count("ok"), v.count("fail"), v.count("skip")
+    for line in read(args.prior) if args.prior else []:
+        passed += line.startswith("PASS")
+        failed += line.startswith("FAIL")
+        skipped += line.startswith("SKIP")
+    print(summary(passed, failed, skipped))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

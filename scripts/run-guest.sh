@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the guest under QEMU and run one job.
+#
+#   run-guest.sh JOB BZIMAGE INITRAMFS SSDT_AML OUTDIR [TIMEOUT_S]
+#
+# Writes OUTDIR/console.log (ttyS0), OUTDIR/results.log (ttyS1) and
+# OUTDIR/dmesg.log (ttyS2). Exits 0 when the guest powered off by itself,
+# 124 when it had to be killed at the timeout.
+
+set -euo pipefail
+
+job=$1 kernel=$2 initrd=$3 ssdt=$4 outdir=$5 limit=${6:-900}
+mkdir -p "$outdir"
+rm -f "$outdir"/{console,results,dmesg}.log
+
+accel=(-accel tcg,thread=multi)
+# KVM guests hang on some hosts: use KVM only if a short probe boots. The
+# probe result is kept for the session in RBUS_ACCEL.
+if [ -z "${RBUS_ACCEL:-}" ] && [ -w /dev/kvm ]; then
+	if timeout 20 qemu-system-x86_64 -accel kvm -m 256 -nographic -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 rbus_job=probe panic=-1" 2>/dev/null |
+		grep -q RBUS-GUEST-DONE; then
+		RBUS_ACCEL=kvm
+	fi
+fi
+[ "${RBUS_ACCEL:-tcg}" = kvm ] && accel=(-accel kvm)
+
+cmdline="console=ttyS0 rbus_job=$job panic=-1 oops=panic loglevel=7"
+cmdline+=" kfence.sample_interval=10 hung_task_timeout_secs=30"
+
+rc=0
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+	"${accel[@]}" -smp 2 -m 1024 -nographic -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	-acpitable file="$ssdt" \
+	-serial "file:$outdir/console.log" \
+	-serial "file:$outdir/results.log" \
+	-serial "file:$outdir/dmesg.log" \
+	-monitor none -display none </dev/null || rc=$?
+
+exit "$rc"
