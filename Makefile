@@ -58,6 +58,7 @@ checkpatch:
 	@$(ENV) && $$ksrc/scripts/checkpatch.pl --strict --no-tree --quiet -f $(C_GLUE)
 
 selftests: $(KERNEL_DEP)
+	@mkdir -p $(BUILD)/selftests
 	@$(ENV) && ksft=$$ksrc/tools/testing/selftests && \
 	$(MAKE) -s -C selftests KSFT_DIR=$$ksft OUTPUT=$(BUILD)/selftests \
 		KHDR_INCLUDES="-isystem $(CURDIR)/include/uapi" all && \

@@ -8,8 +8,13 @@
 use kernel::prelude::*;
 
 #[path = "../rust/rbus/mod.rs"]
-#[allow(dead_code, unused_imports)] // Shared source: each module uses a different part.
-mod rbus;
+pub mod rbus;
+
+#[path = "../rust/rbus/bus.rs"]
+pub mod bus;
+
+#[path = "../rust/rbus/tests.rs"]
+mod tests;
 
 module! {
     type: RbusCore,
@@ -20,13 +25,13 @@ module! {
 }
 
 struct RbusCore {
-    _bus: rbus::bus::Registration,
+    _bus: bus::Registration,
 }
 
 impl kernel::Module for RbusCore {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         Ok(Self {
-            _bus: rbus::bus::Registration::new()?,
+            _bus: bus::Registration::new()?,
         })
     }
 }

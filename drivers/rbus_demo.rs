@@ -9,8 +9,7 @@ use kernel::{
 };
 
 #[path = "../rust/rbus/mod.rs"]
-#[allow(dead_code, unused_imports)] // Shared source: each module uses a different part.
-mod rbus;
+pub mod rbus;
 
 crate::rbus_device_table!(ID_TABLE, <Demo as rbus::Driver>::IdInfo, [("rbus,demo", ())]);
 

@@ -12,6 +12,7 @@
 #include <linux/export.h>
 #include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -24,6 +25,8 @@
 static_assert(offsetof(struct rbus_device, dev) == 0);
 
 static DEFINE_IDA(rbus_bus_ida);
+/* Serializes the duplicate check of rbus_device_add() with device_add(). */
+static DEFINE_MUTEX(rbus_add_lock);
 
 static const struct rbus_device_id *rbus_match_id(const struct rbus_device_id *id,
 						  const struct rbus_device *rdev)
@@ -55,6 +58,9 @@ static int rbus_probe(struct device *dev)
 {
 	struct rbus_driver *drv = to_rbus_driver(dev->driver);
 	struct rbus_device *rdev = to_rbus_device(dev);
+
+	/* Test-only: `make check RBUS_BREAK=warn` must go red. */
+	WARN_ON(IS_ENABLED(RBUS_BREAK_WARN));
 
 	/* A device bound through driver_override may have no id entry. */
 	return drv->probe(rdev, rbus_match_id(drv->id_table, rdev));
@@ -124,7 +130,9 @@ static void rbus_device_release(struct device *dev)
 	struct rbus_device *rdev = to_rbus_device(dev);
 
 	fwnode_handle_put(dev_fwnode(dev));
-	kfree(rdev);
+	/* Test-only: `make check RBUS_BREAK=leak` must go red. */
+	if (!IS_ENABLED(RBUS_BREAK_LEAK))
+		kfree(rdev);
 }
 
 /**
@@ -139,8 +147,8 @@ static void rbus_device_release(struct device *dev)
  * On failure everything is released here; the caller has nothing to put.
  *
  * Return: the registered device, to be passed to rbus_device_unregister(),
- * or an ERR_PTR(): -EINVAL for a bad address or compatible, -EEXIST when the
- * name is taken, -ENOMEM.
+ * or an ERR_PTR(): -EINVAL for a bad address or compatible, -EBUSY when the
+ * address is taken on this bus, -ENOMEM.
  */
 struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 				    const char *compatible,
@@ -169,7 +177,21 @@ struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 	if (ret)
 		goto err_put;
 
-	ret = device_add(&rdev->dev);
+	/*
+	 * Refuse a taken address here: device_add() would fail too, but only
+	 * after sysfs warned about the duplicate name with a stack dump.
+	 */
+	scoped_guard(mutex, &rbus_add_lock) {
+		struct device *other;
+
+		other = bus_find_device_by_name(&rbus_bus_type, NULL, dev_name(&rdev->dev));
+		if (other) {
+			put_device(other);
+			ret = -EBUSY;
+		} else {
+			ret = device_add(&rdev->dev);
+		}
+	}
 	if (ret)
 		goto err_put;
 

@@ -29,6 +29,16 @@ for applet in $("$busybox" --list-full); do
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
 
+# The kselftest runner calls `timeout --foreground`, which busybox lacks; the
+# guest has no terminal job control for it to matter.
+rm -f "$root/usr/bin/timeout"
+cat >"$root/usr/bin/timeout" <<'SHIM'
+#!/bin/sh
+[ "$1" = --foreground ] && shift
+exec /bin/busybox timeout "$@"
+SHIM
+chmod 0755 "$root/usr/bin/timeout"
+
 # Modules, laid out as modules_install would, then depmod for modprobe.
 moddir="$root/lib/modules/$release"
 mkdir -p "$moddir/extra"

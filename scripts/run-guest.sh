@@ -29,7 +29,7 @@ fi
 [ "${RBUS_ACCEL:-tcg}" = kvm ] && accel=(-accel kvm)
 
 cmdline="console=ttyS0 rbus_job=$job panic=-1 oops=panic loglevel=7"
-cmdline+=" kfence.sample_interval=10 hung_task_timeout_secs=30"
+cmdline+=" kfence.sample_interval=10"
 
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \

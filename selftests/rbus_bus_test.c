@@ -81,6 +81,10 @@ TEST_F(bus, controller_bound)
 	EXPECT_EQ(0, access(path, F_OK)) TH_LOG("%s: %s", path, strerror(errno));
 }
 
+FIXTURE(child) {
+	char dir[PATH_MAX];
+};
+
 FIXTURE_VARIANT(child) {
 	unsigned int addr;
 	const char *compatible;
@@ -94,10 +98,6 @@ FIXTURE_VARIANT_ADD(child, addr_0x10) {
 FIXTURE_VARIANT_ADD(child, addr_0x2a) {
 	.addr = 0x2a,
 	.compatible = "rbus,demo",
-};
-
-FIXTURE(child) {
-	char dir[PATH_MAX];
 };
 
 FIXTURE_SETUP(child)

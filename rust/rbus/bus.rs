@@ -5,9 +5,9 @@
 //! C header: [`include/linux/device/bus.h`](srctree/include/linux/device/bus.h)
 //!
 //! The `struct bus_type` itself is a static in `rust/rbus_glue.c`, as the style of C buses has it.
-//! Only the `rbus_core` module uses this file.
+//! Only the `rbus_core` module includes this file.
 
-use super::ffi;
+use crate::rbus::ffi;
 use core::sync::atomic::{
     AtomicBool,
     Ordering, //

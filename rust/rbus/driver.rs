@@ -129,6 +129,7 @@ pub struct DeviceId(ffi::RawDeviceId);
 
 impl DeviceId {
     /// Creates an id for `compatible`, which must be shorter than 64 bytes.
+    #[inline(always)]
     pub const fn new(compatible: &'static str) -> Self {
         let src = compatible.as_bytes();
         build_assert!(
@@ -159,10 +160,6 @@ unsafe impl RawDeviceId for DeviceId {
 // SAFETY: `DRIVER_DATA_OFFSET` is the offset to the `driver_data` field.
 unsafe impl RawDeviceIdIndex for DeviceId {
     const DRIVER_DATA_OFFSET: usize = offset_of!(ffi::RawDeviceId, driver_data);
-
-    fn index(&self) -> usize {
-        self.0.driver_data as usize
-    }
 }
 
 /// The id table of an rbus driver.
@@ -194,8 +191,10 @@ macro_rules! rbus_device_table {
             const _: () = {
                 const ALIAS: &[u8] = concat!("alias=rbus:", $compat, "\0").as_bytes();
 
+                // `used(compiler)`, as `module!` has it: a retained section would not merge
+                // with the other `.modinfo` strings.
                 #[link_section = ".modinfo"]
-                #[used]
+                #[used(compiler)]
                 static MODALIAS: [u8; ALIAS.len()] = {
                     let mut out = [0; ALIAS.len()];
                     let mut i = 0;

@@ -18,17 +18,17 @@ use kernel::{
 };
 
 /// `RBUS_COMPATIBLE_SIZE`: the longest compatible string, including the terminating NUL.
-pub(crate) const COMPATIBLE_SIZE: usize = 64;
+pub const COMPATIBLE_SIZE: usize = 64;
 
 /// `RBUS_ADDR_MAX`.
-pub(crate) const ADDR_MAX: u32 = 0x3ff;
+pub const ADDR_MAX: u32 = 0x3ff;
 
 /// `struct rbus_device_id`.
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub(crate) struct RawDeviceId {
-    pub(crate) compatible: [u8; COMPATIBLE_SIZE],
-    pub(crate) driver_data: c_ulong,
+pub struct RawDeviceId {
+    pub compatible: [u8; COMPATIBLE_SIZE],
+    pub driver_data: c_ulong,
 }
 
 const _: () = assert!(core::mem::size_of::<RawDeviceId>() == COMPATIBLE_SIZE + 8);
@@ -39,17 +39,17 @@ const _: () = assert!(core::mem::size_of::<RawDeviceId>() == COMPATIBLE_SIZE + 8
 /// reaches the other members through accessor functions. The C side asserts that `dev` is at
 /// offset zero.
 #[repr(C)]
-pub(crate) struct RawDevice {
-    pub(crate) dev: bindings::device,
+pub struct RawDevice {
+    pub dev: bindings::device,
 }
 
 /// `struct rbus_driver`.
 #[repr(C)]
-pub(crate) struct RawDriver {
-    pub(crate) driver: bindings::device_driver,
-    pub(crate) id_table: *const RawDeviceId,
-    pub(crate) probe: Option<unsafe extern "C" fn(*mut RawDevice, *const RawDeviceId) -> c_int>,
-    pub(crate) remove: Option<unsafe extern "C" fn(*mut RawDevice)>,
+pub struct RawDriver {
+    pub driver: bindings::device_driver,
+    pub id_table: *const RawDeviceId,
+    pub probe: Option<unsafe extern "C" fn(*mut RawDevice, *const RawDeviceId) -> c_int>,
+    pub remove: Option<unsafe extern "C" fn(*mut RawDevice)>,
 }
 
 impl Default for RawDriver {
@@ -63,26 +63,29 @@ impl Default for RawDriver {
     }
 }
 
+// The bindgen types behind these pointers contain zero-sized placeholder members, which
+// `improper_ctypes` flags although only pointers cross the boundary.
+#[expect(improper_ctypes)]
 extern "C" {
-    pub(crate) fn rbus_bus_register() -> c_int;
-    pub(crate) fn rbus_bus_unregister();
-    pub(crate) fn rbus_device_add(
+    pub fn rbus_bus_register() -> c_int;
+    pub fn rbus_bus_unregister();
+    pub fn rbus_device_add(
         parent: *mut bindings::device,
         bus_nr: c_int,
         addr: u32,
         compatible: *const c_char,
         fwnode: *mut bindings::fwnode_handle,
     ) -> *mut RawDevice;
-    pub(crate) fn rbus_device_unregister(rdev: *mut RawDevice);
-    pub(crate) fn rbus_device_addr(rdev: *const RawDevice) -> u32;
-    pub(crate) fn rbus_device_compatible(rdev: *const RawDevice) -> *const c_char;
-    pub(crate) fn rbus_driver_register(
+    pub fn rbus_device_unregister(rdev: *mut RawDevice);
+    pub fn rbus_device_addr(rdev: *const RawDevice) -> u32;
+    pub fn rbus_device_compatible(rdev: *const RawDevice) -> *const c_char;
+    pub fn rbus_driver_register(
         drv: *mut RawDriver,
         size: usize,
         owner: *mut bindings::module,
         name: *const c_char,
     ) -> c_int;
-    pub(crate) fn rbus_driver_unregister(drv: *mut RawDriver);
-    pub(crate) fn rbus_bus_nr_alloc() -> c_int;
-    pub(crate) fn rbus_bus_nr_free(nr: c_int);
+    pub fn rbus_driver_unregister(drv: *mut RawDriver);
+    pub fn rbus_bus_nr_alloc() -> c_int;
+    pub fn rbus_bus_nr_free(nr: c_int);
 }

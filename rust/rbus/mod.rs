@@ -8,10 +8,10 @@
 //! that uses them (`#[path = "../rust/rbus/mod.rs"] mod rbus;`). Only C symbols exported by the
 //! `rbus_core` module cross module boundaries; no Rust type does.
 
-pub mod bus;
 mod device;
 mod driver;
-mod ffi;
+#[doc(hidden)]
+pub mod ffi;
 mod registration;
 
 pub use device::Device;

@@ -64,7 +64,7 @@ impl Registration {
     /// Creates and registers the child `<nr>-<addr>` of `parent`.
     ///
     /// Returns `EINVAL` for an address above [`super::ADDR_MAX`] or an empty or oversize
-    /// compatible, and `EEXIST` if the address is taken.
+    /// compatible, and `EBUSY` if the address is taken on this bus.
     pub fn new(
         parent: &device::Device<device::Bound>,
         nr: &BusNumber,

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests of the rbus abstractions, run in the guest when `rbus_core` loads.
+//!
+//! Out-of-tree doctests never run, so the abstractions are tested here instead.
+
+use kernel::prelude::*;
+
+#[kunit_tests(rbus_abstractions)]
+mod tests {
+    use super::super::rbus::{
+        self,
+        BusNumber,
+        DeviceId,
+        Registration, //
+    };
+    use kernel::{
+        device_id::{
+            IdArray,
+            RawDeviceId,
+            RawDeviceIdIndex, //
+        },
+        faux,
+        prelude::*, //
+    };
+
+    /// The C view of an id.
+    fn raw_of(id: &DeviceId) -> &<DeviceId as RawDeviceId>::RawType {
+        // SAFETY: `DeviceId` is a transparent wrapper of `RawType`.
+        unsafe { &*core::ptr::from_ref(id).cast() }
+    }
+
+    /// The raw bytes of an id's compatible string, up to the NUL.
+    fn compatible_of(id: &DeviceId) -> &[u8] {
+        let raw = raw_of(id);
+        let len = raw.compatible.iter().position(|&b| b == 0).unwrap_or(raw.compatible.len());
+        &raw.compatible[..len]
+    }
+
+    static TABLE: IdArray<DeviceId, u32, 2> = IdArray::new([
+        (DeviceId::new("vendor,first"), &1),
+        (DeviceId::new("vendor,second"), &2),
+    ]);
+
+    #[test]
+    fn device_id_holds_the_compatible() {
+        let id = DeviceId::new("rbus,demo");
+        assert_eq!(compatible_of(&id), b"rbus,demo");
+
+        // 63 bytes plus the NUL fill the 64-byte field exactly.
+        let long = DeviceId::new("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk");
+        assert_eq!(compatible_of(&long).len(), 63);
+    }
+
+    #[test]
+    fn id_table_maps_each_entry_to_its_info() {
+        let ids = kernel::device_id::IdTable::<DeviceId, u32>::as_ptr(&TABLE);
+        for (i, want) in [(0usize, 1u32), (1, 2)] {
+            // SAFETY: `ids` points to `TABLE`, which has two entries and a sentinel.
+            let id = unsafe { &*ids.add(i).cast::<DeviceId>() };
+            // SAFETY: `id` is stored in an `IdArray<DeviceId, u32, _>`.
+            assert_eq!(unsafe { *id.info_unchecked::<u32>() }, want);
+        }
+        // The sentinel terminates the table for the C side.
+        // SAFETY: `IdArray` appends a zeroed sentinel after the two entries.
+        let sentinel = unsafe { &*ids.add(2).cast::<DeviceId>() };
+        assert!(compatible_of(sentinel).is_empty());
+        assert_eq!(raw_of(sentinel).driver_data, 0);
+    }
+
+    #[test]
+    fn bus_numbers_are_unique_and_reused() -> Result {
+        let a = BusNumber::new()?;
+        let b = BusNumber::new()?;
+        assert_ne!(a.get(), b.get());
+
+        let freed = a.get();
+        drop(a);
+        let c = BusNumber::new()?;
+        // An IDA hands out the lowest free number.
+        assert!(c.get() <= freed);
+        Ok(())
+    }
+
+    #[test]
+    fn child_registration_checks_its_input() -> Result {
+        let parent = faux::Registration::new(c"rbus-kunit", None)?;
+        let dev = parent.as_ref().as_ref();
+        let nr = BusNumber::new()?;
+
+        let child = Registration::new(dev, &nr, 0x10, c"rbus,kunit", None)?;
+        assert_eq!(
+            Registration::new(dev, &nr, 0x10, c"rbus,kunit", None).err(),
+            Some(EBUSY)
+        );
+        assert_eq!(
+            Registration::new(dev, &nr, rbus::ADDR_MAX + 1, c"rbus,kunit", None).err(),
+            Some(EINVAL)
+        );
+        assert_eq!(Registration::new(dev, &nr, 0x11, c"", None).err(), Some(EINVAL));
+        assert_eq!(
+            Registration::new(
+                dev,
+                &nr,
+                0x12,
+                c"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",
+                None
+            )
+            .err(),
+            Some(EINVAL)
+        );
+
+        // The highest address is valid, and the same address on another bus is too.
+        let top = Registration::new(dev, &nr, rbus::ADDR_MAX, c"rbus,kunit", None)?;
+        let nr2 = BusNumber::new()?;
+        let other = Registration::new(dev, &nr2, 0x10, c"rbus,kunit", None)?;
+
+        // Children go before their parent, as a controller's do.
+        drop((other, top, child));
+        drop(parent);
+        Ok(())
+    }
+}
