@@ -14,7 +14,7 @@ pub mod rbus;
 pub mod bus;
 
 #[path = "../rust/rbus/tests.rs"]
-mod tests;
+mod kunit;
 
 module! {
     type: RbusCore,

@@ -62,7 +62,11 @@ impl platform::Driver for Controller {
         let nr = rbus::BusNumber::new()?;
         let mut children = KVec::new();
 
-        for node in dev.fwnode().into_iter().flat_map(|fwnode| fwnode.children()) {
+        for node in dev
+            .fwnode()
+            .into_iter()
+            .flat_map(|fwnode| fwnode.children())
+        {
             // Bad firmware data costs that child only, not the controller.
             match Self::add_child(dev, &nr, &node) {
                 Ok(child) => children.push(child, GFP_KERNEL)?,

@@ -11,7 +11,11 @@ use kernel::{
 #[path = "../rust/rbus/mod.rs"]
 pub mod rbus;
 
-crate::rbus_device_table!(ID_TABLE, <Demo as rbus::Driver>::IdInfo, [("rbus,demo", ())]);
+crate::rbus_device_table!(
+    ID_TABLE,
+    <Demo as rbus::Driver>::IdInfo,
+    [("rbus,demo", ())]
+);
 
 /// A bound demo child.
 struct Demo {

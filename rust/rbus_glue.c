@@ -60,7 +60,7 @@ static int rbus_probe(struct device *dev)
 	struct rbus_device *rdev = to_rbus_device(dev);
 
 	/* Test-only: `make check RBUS_BREAK=warn` must go red. */
-	WARN_ON(IS_ENABLED(RBUS_BREAK_WARN));
+	WARN_ON(IS_ENABLED(CONFIG_RBUS_BREAK_WARN));
 
 	/* A device bound through driver_override may have no id entry. */
 	return drv->probe(rdev, rbus_match_id(drv->id_table, rdev));
@@ -131,7 +131,7 @@ static void rbus_device_release(struct device *dev)
 
 	fwnode_handle_put(dev_fwnode(dev));
 	/* Test-only: `make check RBUS_BREAK=leak` must go red. */
-	if (!IS_ENABLED(RBUS_BREAK_LEAK))
+	if (!IS_ENABLED(CONFIG_RBUS_BREAK_LEAK))
 		kfree(rdev);
 }
 
@@ -161,7 +161,7 @@ struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 	    strnlen(compatible, RBUS_COMPATIBLE_SIZE) == RBUS_COMPATIBLE_SIZE)
 		return ERR_PTR(-EINVAL);
 
-	rdev = kzalloc(sizeof(*rdev), GFP_KERNEL);
+	rdev = kzalloc_obj(*rdev, GFP_KERNEL);
 	if (!rdev)
 		return ERR_PTR(-ENOMEM);
 

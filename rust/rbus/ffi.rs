@@ -45,22 +45,12 @@ pub struct RawDevice {
 
 /// `struct rbus_driver`.
 #[repr(C)]
+#[derive(Default)]
 pub struct RawDriver {
     pub driver: bindings::device_driver,
     pub id_table: *const RawDeviceId,
     pub probe: Option<unsafe extern "C" fn(*mut RawDevice, *const RawDeviceId) -> c_int>,
     pub remove: Option<unsafe extern "C" fn(*mut RawDevice)>,
-}
-
-impl Default for RawDriver {
-    fn default() -> Self {
-        Self {
-            driver: bindings::device_driver::default(),
-            id_table: core::ptr::null(),
-            probe: None,
-            remove: None,
-        }
-    }
 }
 
 // The bindgen types behind these pointers contain zero-sized placeholder members, which

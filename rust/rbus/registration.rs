@@ -73,7 +73,9 @@ impl Registration {
         fwnode: Option<&FwNode>,
     ) -> Result<Self> {
         // CAST: `device::Device` is a transparent wrapper of `struct device`.
-        let parent = core::ptr::from_ref(parent).cast::<bindings::device>().cast_mut();
+        let parent = core::ptr::from_ref(parent)
+            .cast::<bindings::device>()
+            .cast_mut();
         let fwnode = fwnode.map_or(core::ptr::null_mut(), |node| {
             // CAST: `FwNode` is a transparent wrapper of `struct fwnode_handle`.
             core::ptr::from_ref(node)

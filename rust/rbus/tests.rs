@@ -33,7 +33,11 @@ mod tests {
     /// The raw bytes of an id's compatible string, up to the NUL.
     fn compatible_of(id: &DeviceId) -> &[u8] {
         let raw = raw_of(id);
-        let len = raw.compatible.iter().position(|&b| b == 0).unwrap_or(raw.compatible.len());
+        let len = raw
+            .compatible
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(raw.compatible.len());
         &raw.compatible[..len]
     }
 
@@ -97,7 +101,10 @@ mod tests {
             Registration::new(dev, &nr, rbus::ADDR_MAX + 1, c"rbus,kunit", None).err(),
             Some(EINVAL)
         );
-        assert_eq!(Registration::new(dev, &nr, 0x11, c"", None).err(), Some(EINVAL));
+        assert_eq!(
+            Registration::new(dev, &nr, 0x11, c"", None).err(),
+            Some(EINVAL)
+        );
         assert_eq!(
             Registration::new(
                 dev,
