@@ -32,7 +32,7 @@ RUST_SRCS := $(shell find drivers rust -name '*.rs')
 C_GLUE := $(wildcard rust/*.c rust/*.h)
 
 .PHONY: all modules setup kernel clean check run fmt fmt-check lint checkpatch \
-	selftests initramfs ssdt
+	selftests initramfs ssdt dt-check
 
 all: modules
 
@@ -67,6 +67,9 @@ selftests: $(KERNEL_DEP)
 		INSTALL_PATH=$(BUILD)/kselftest/rbus install && \
 	$(MAKE) -s --no-print-directory -C selftests KSFT_DIR=$$ksft \
 		OUTPUT=$(BUILD)/selftests emit_tests >$(BUILD)/kselftest/kselftest-list.txt
+
+dt-check: setup
+	@scripts/dt-check.sh
 
 ssdt: $(BUILD)/rbus-ssdt.aml
 

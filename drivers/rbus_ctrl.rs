@@ -5,7 +5,11 @@
 //! The controller is described by firmware: a DT node, or on x86 an ACPI `Device` with
 //! `_HID "PRP0001"` and a `compatible` in `_DSD`; one OF match table serves both. Its child nodes
 //! carry `reg` (the address) and `compatible`, read through the fwnode API so DT, ACPI and software
-//! nodes are handled by the same code.
+//! nodes are handled by the same code. A platform device named `rbus_ctrl` binds by name, which is
+//! how a software-node controller is registered.
+//!
+//! Children are also added and removed at run time through the controller's `new_device` and
+//! `delete_device` files.
 
 use kernel::{
     device::{
@@ -16,11 +20,27 @@ use kernel::{
     of,
     platform,
     prelude::*,
-    str::CString, //
+    str::CString,
+    sync::Arc, //
 };
 
 #[path = "../rust/rbus/mod.rs"]
 pub mod rbus;
+
+#[path = "rbus_ctrl/children.rs"]
+mod children;
+#[path = "rbus_ctrl/control.rs"]
+mod control;
+
+use children::Children;
+use control::{
+    DeleteDevice,
+    NewDevice, //
+};
+use rbus::sysfs::DeviceAttribute;
+
+/// The range of the `max_children` parameter.
+const MAX_CHILDREN_RANGE: core::ops::RangeInclusive<u32> = 1..=4096;
 
 kernel::of_device_table!(
     OF_TABLE,
@@ -29,23 +49,24 @@ kernel::of_device_table!(
 );
 
 /// A bound controller.
+#[pin_data]
 struct Controller {
-    // Drop order matters: children are unregistered before the bus number is freed.
-    _children: KVec<rbus::Registration>,
-    _nr: rbus::BusNumber,
+    // Drop order matters: the control files go first, so no write is in progress when the last
+    // reference to `_children` goes and takes every child with it.
+    #[pin]
+    _new_device: DeviceAttribute<NewDevice>,
+    #[pin]
+    _delete_device: DeviceAttribute<DeleteDevice>,
+    _children: Arc<Children>,
 }
 
 impl Controller {
     /// Registers the child described by firmware node `node`.
-    fn add_child(
-        dev: &device::Device<device::Bound>,
-        nr: &rbus::BusNumber,
-        node: &FwNode,
-    ) -> Result<rbus::Registration> {
+    fn add_fw_child(dev: &device::Device, children: &Children, node: &FwNode) -> Result {
         let addr: u32 = node.property_read(c"reg").required_by(dev)?;
         let compatible: CString = node.property_read(c"compatible").required_by(dev)?;
 
-        rbus::Registration::new(dev, nr, addr, &compatible, Some(node))
+        children.add(addr, &compatible, Some(node))
     }
 }
 
@@ -58,31 +79,47 @@ impl platform::Driver for Controller {
         pdev: &'bound platform::Device<Core<'_>>,
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self, Error> + 'bound {
-        let dev = pdev.as_ref();
-        let nr = rbus::BusNumber::new()?;
-        let mut children = KVec::new();
+        let dev: &'bound device::Device = pdev.as_ref();
 
-        for node in dev
-            .fwnode()
-            .into_iter()
-            .flat_map(|fwnode| fwnode.children())
-        {
-            // Bad firmware data costs that child only, not the controller.
-            match Self::add_child(dev, &nr, &node) {
-                Ok(child) => children.push(child, GFP_KERNEL)?,
-                Err(e) => dev_warn!(
-                    dev,
-                    "skipping child node {}: error {}\n",
-                    node.display_name(),
-                    e.to_errno()
-                ),
+        pin_init::pin_init_scope(move || {
+            let max = *module_parameters::max_children.value_ref();
+            if !MAX_CHILDREN_RANGE.contains(&max) {
+                dev_err!(dev, "max_children={} is outside 1..=4096\n", max);
+                return Err(EINVAL);
             }
-        }
+            let children = Arc::pin_init(Children::new(dev, max as usize), GFP_KERNEL)?;
 
-        dev_dbg!(dev, "bus {} with {} children\n", nr.get(), children.len());
-        Ok(Self {
-            _children: children,
-            _nr: nr,
+            for node in dev
+                .fwnode()
+                .into_iter()
+                .flat_map(|fwnode| fwnode.children())
+            {
+                // Bad firmware data costs that child only, not the controller.
+                if let Err(e) = Self::add_fw_child(dev, &children, &node) {
+                    dev_warn!(
+                        dev,
+                        "skipping child node {}: error {}\n",
+                        node.display_name(),
+                        e.to_errno()
+                    );
+                }
+            }
+            dev_dbg!(
+                dev,
+                "bus {} with {} children\n",
+                children.bus_nr(),
+                children.len()
+            );
+
+            Ok(try_pin_init!(Self {
+                _new_device <- DeviceAttribute::new(dev, c"new_device", NewDevice(children.clone())),
+                _delete_device <- DeviceAttribute::new(
+                    dev,
+                    c"delete_device",
+                    DeleteDevice(children.clone())
+                ),
+                _children: children,
+            }? Error))
         })
     }
 }
@@ -93,4 +130,10 @@ kernel::module_platform_driver! {
     authors: ["rbus developers"],
     description: "rbus controller over simulated hardware",
     license: "GPL",
+    params: {
+        max_children: u32 {
+            default: 1024,
+            description: "Most children per controller, 1 to 4096",
+        },
+    },
 }

@@ -51,6 +51,52 @@ DefinitionBlock ("", "SSDT", 2, "RBUS", "RBUSCTRL", 0x00000001)
                     }
                 })
             }
+            /*
+             * Bad children: the controller reports and skips each one.
+             * No "reg":
+             */
+            Device (CHNR)
+            {
+                Name (_ADR, 0x11)
+                Name (_DSD, Package ()
+                {
+                    ToUUID ("daffd814-6eba-4d8c-8a91-bc9bbf4aa301"),
+                    Package ()
+                    {
+                        Package () { "compatible", "rbus,demo" },
+                    }
+                })
+            }
+
+            /* The address of CH10 again: */
+            Device (CHDU)
+            {
+                Name (_ADR, 0x10)
+                Name (_DSD, Package ()
+                {
+                    ToUUID ("daffd814-6eba-4d8c-8a91-bc9bbf4aa301"),
+                    Package ()
+                    {
+                        Package () { "compatible", "rbus,demo" },
+                        Package () { "reg", 0x10 },
+                    }
+                })
+            }
+
+            /* Past the 10-bit address space: */
+            Device (CHOR)
+            {
+                Name (_ADR, 0x400)
+                Name (_DSD, Package ()
+                {
+                    ToUUID ("daffd814-6eba-4d8c-8a91-bc9bbf4aa301"),
+                    Package ()
+                    {
+                        Package () { "compatible", "rbus,demo" },
+                        Package () { "reg", 0x400 },
+                    }
+                })
+            }
         }
     }
 }

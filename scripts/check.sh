@@ -53,6 +53,9 @@ else cat "$out/fmt.log"; fail "rustfmt is clean"; fi
 if $make checkpatch >"$out/checkpatch.log" 2>&1; then pass "checkpatch --strict is clean on the C glue"
 else cat "$out/checkpatch.log"; fail "checkpatch --strict is clean on the C glue"; fi
 
+if $make dt-check >"$out/dt-check.log" 2>&1; then pass "dt-bindings validate with dtschema"
+else cat "$out/dt-check.log"; fail "dt-bindings validate with dtschema"; fi
+
 $make selftests >"$out/selftests.log" 2>&1 || { cat "$out/selftests.log"; finish_failed "selftests build"; }
 $make initramfs ssdt >"$out/initramfs.log" 2>&1 || { cat "$out/initramfs.log"; finish_failed "initramfs"; }
 

@@ -24,6 +24,13 @@ exec </dev/console >/dev/console 2>&1
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
 
+# Module autoload: mdev listens for uevents on netlink and runs modprobe for
+# each MODALIAS, as udev does. The kernel has no uevent helper.
+# mdev runs `@` commands for every action but "remove", "bind" and "unbind"
+# included; only "add" may load a module, or rmmod would be undone at once.
+echo '$MODALIAS=.* 0:0 0660 @[ "$ACTION" = add ] && modprobe -q "$MODALIAS"' >/etc/mdev.conf
+mdev -d
+
 kmemleak_report() {
 	[ -w $KMEMLEAK ] || return 0
 	# kmemleak only reports objects older than 5 s; scan twice, as its

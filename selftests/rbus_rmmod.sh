@@ -15,10 +15,22 @@ for m in rbus_core rbus_ctrl rbus_demo; do
 	modprobe "$m" || { ktap_skip_all "module $m not installed"; exit "$KSFT_SKIP"; }
 done
 
+# The software-node controller of rbus_ctrl_test, if a test left it loaded.
+rmmod rbus_swnode 2>/dev/null
+# Stop module autoload: mdev may still be working through the uevents of
+# earlier tests, and its modprobe would reload a module just removed.
+killall mdev 2>/dev/null
+
 step() {
 	name=$1
 	shift
-	if "$@"; then ktap_test_pass "$name"; else ktap_test_fail "$name"; fi
+	if "$@"; then
+		ktap_test_pass "$name"
+	else
+		ktap_test_fail "$name"
+		ktap_print_msg "modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+		ktap_print_msg "devices: $(ls /sys/bus/rbus/devices 2>&1 | tr '\n' ' ')"
+	fi
 }
 
 no_children_bound() {

@@ -66,7 +66,7 @@ impl Registration {
     /// Returns `EINVAL` for an address above [`super::ADDR_MAX`] or an empty or oversize
     /// compatible, and `EBUSY` if the address is taken on this bus.
     pub fn new(
-        parent: &device::Device<device::Bound>,
+        parent: &device::Device,
         nr: &BusNumber,
         addr: u32,
         compatible: &CStr,

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The controller's `new_device` and `delete_device` files, like i2c's.
+//!
+//! `new_device` takes `"<addr> <compatible>"`, `delete_device` takes `"<addr>"`, each with an
+//! optional trailing newline. Addresses parse with base 0 (`0x2a`, `052` and `42` are one
+//! address) and range over 0 to [`rbus::ADDR_MAX`]. Parsing is strict: anything else is `EINVAL`
+//! and changes nothing.
+
+use super::children::Children;
+use crate::rbus::{
+    self,
+    sysfs, //
+};
+use kernel::{
+    prelude::*,
+    sync::Arc, //
+};
+
+/// The longest compatible, without its NUL.
+const COMPATIBLE_MAX: usize = 63;
+
+/// Strips one trailing newline, as `echo` adds.
+fn line(input: &[u8]) -> &[u8] {
+    input.strip_suffix(b"\n").unwrap_or(input)
+}
+
+/// Parses an address as `kstrtou32(s, 0, ...)` does, then checks its range.
+pub(crate) fn parse_addr(s: &[u8]) -> Result<u32> {
+    let (digits, radix) = if let Some(hex) = s.strip_prefix(b"0x").or(s.strip_prefix(b"0X")) {
+        (hex, 16)
+    } else if s.len() > 1 && s.first() == Some(&b'0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    };
+    if digits.is_empty() {
+        return Err(EINVAL);
+    }
+
+    let mut value: u32 = 0;
+    for &c in digits {
+        let digit = char::from(c).to_digit(radix).ok_or(EINVAL)?;
+        value = value
+            .checked_mul(radix)
+            .and_then(|v| v.checked_add(digit))
+            .ok_or(EINVAL)?;
+    }
+    if value > rbus::ADDR_MAX {
+        return Err(EINVAL);
+    }
+    Ok(value)
+}
+
+/// Checks a compatible string: 1 to 63 printable characters, no blanks.
+fn check_compatible(s: &[u8]) -> Result {
+    if s.is_empty() || s.len() > COMPATIBLE_MAX || !s.iter().all(|c| c.is_ascii_graphic()) {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// The `new_device` file.
+pub(crate) struct NewDevice(pub(crate) Arc<Children>);
+
+impl sysfs::Store for NewDevice {
+    fn store(&self, input: &[u8]) -> Result {
+        let input = line(input);
+        let space = input.iter().position(|&c| c == b' ').ok_or(EINVAL)?;
+        let addr = parse_addr(&input[..space])?;
+        let compatible = &input[space + 1..];
+        check_compatible(compatible)?;
+
+        let mut buf = [0u8; COMPATIBLE_MAX + 1];
+        buf[..compatible.len()].copy_from_slice(compatible);
+        let compatible =
+            CStr::from_bytes_with_nul(&buf[..=compatible.len()]).map_err(|_| EINVAL)?;
+
+        self.0.add(addr, compatible, None)
+    }
+}
+
+/// The `delete_device` file.
+pub(crate) struct DeleteDevice(pub(crate) Arc<Children>);
+
+impl sysfs::Store for DeleteDevice {
+    fn store(&self, input: &[u8]) -> Result {
+        self.0.delete(parse_addr(line(input))?)
+    }
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the rbus kselftests: sysfs access with errno results and
+ * locating the ACPI controller and its bus number.
+ */
+#ifndef RBUS_LIB_H
+#define RBUS_LIB_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RBUS_DEVICES	"/sys/bus/rbus/devices"
+#define RBUS_DRIVERS	"/sys/bus/rbus/drivers"
+#define PLAT_DRIVER	"/sys/bus/platform/drivers/rbus_ctrl"
+/* The controller the guest's SSDT describes. */
+#define ACPI_CTRL	"PRP0001:00"
+#define ACPI_CTRL_DIR	"/sys/bus/platform/devices/" ACPI_CTRL
+
+/* Writes str to path in one write(); 0 or -errno. */
+static inline int write_str(const char *path, const char *str)
+{
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, str, strlen(str));
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != strlen(str))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/* Reads path into buf without the trailing newline; 0 or -errno. */
+static inline int read_str(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+static inline bool exists(const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return access(path, F_OK) == 0;
+}
+
+static inline int run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* The name of the driver bound to an rbus device, or "" when unbound. */
+static inline const char *bound_driver(const char *dev, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	const char *slash;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), RBUS_DEVICES "/%s/driver", dev);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return "";
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	return slash ? slash + 1 : buf;
+}
+
+/* Polls up to ms milliseconds for the file to appear (want) or vanish. */
+static inline bool wait_for(const char *path, bool want, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if ((access(path, F_OK) == 0) == want)
+			return true;
+		usleep(10000);
+	}
+	return (access(path, F_OK) == 0) == want;
+}
+
+/*
+ * The bus number of the controller whose sysfs directory is ctrl_dir: its
+ * children are named "<nr>-<addr>". Returns -1 when it has none.
+ */
+static inline int bus_nr_of(const char *ctrl_dir)
+{
+	struct dirent *de;
+	int nr = -1;
+	DIR *dir;
+
+	dir = opendir(ctrl_dir);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		unsigned int n, addr;
+		char end;
+
+		if (sscanf(de->d_name, "%u-%4x%c", &n, &addr, &end) == 2) {
+			nr = n;
+			break;
+		}
+	}
+	closedir(dir);
+	return nr;
+}
+
+/* Counts the children of bus nr in /sys/bus/rbus/devices. */
+static inline int count_children(int nr)
+{
+	struct dirent *de;
+	int count = 0;
+	DIR *dir;
+
+	dir = opendir(RBUS_DEVICES);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		unsigned int n;
+
+		if (sscanf(de->d_name, "%u-", &n) == 1 && (int)n == nr)
+			count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+/* Loads the controller and the demo child driver; false if not installed. */
+static inline bool rbus_load(void)
+{
+	return run("modprobe rbus_ctrl && modprobe rbus_demo") == 0;
+}
+
+#endif /* RBUS_LIB_H */
