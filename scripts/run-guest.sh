@@ -30,6 +30,8 @@ fi
 
 cmdline="console=ttyS0 rbus_job=$job panic=-1 oops=panic loglevel=7"
 cmdline+=" kfence.sample_interval=10"
+# Test knobs reach the guest's init, and so the tests, as environment.
+[ -n "${RBUS_STRESS_CYCLES:-}" ] && cmdline+=" RBUS_STRESS_CYCLES=$RBUS_STRESS_CYCLES"
 
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
