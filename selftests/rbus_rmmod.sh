@@ -19,7 +19,13 @@ done
 rmmod rbus_swnode 2>/dev/null
 # Stop module autoload: mdev may still be working through the uevents of
 # earlier tests, and its modprobe would reload a module just removed.
+# Stopping mdev leaves the modprobe it may be running, so wait that out too.
 killall mdev 2>/dev/null
+i=0
+while pidof mdev modprobe >/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 
 step() {
 	name=$1
