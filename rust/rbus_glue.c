@@ -15,6 +15,7 @@
 #include <linux/mutex.h>
 #include <linux/property.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
 
 #include "rbus_glue.h"
@@ -296,3 +297,44 @@ void rbus_bus_nr_free(int nr)
 	ida_free(&rbus_bus_ida, nr);
 }
 EXPORT_SYMBOL_GPL(rbus_bus_nr_free);
+
+/*
+ * SRCU-fast for Rust: init_srcu_struct_fast() is a macro and the read side
+ * is inline, so Rust reaches them through these functions. All rbus SRCU
+ * domains share this call site's lockdep class.
+ */
+
+/**
+ * rbus_init_srcu_struct_fast() - initialize an SRCU-fast domain
+ * @ssp: the domain, later freed with cleanup_srcu_struct()
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int rbus_init_srcu_struct_fast(struct srcu_struct *ssp)
+{
+	return init_srcu_struct_fast(ssp);
+}
+EXPORT_SYMBOL_GPL(rbus_init_srcu_struct_fast);
+
+/**
+ * rbus_srcu_read_lock_fast() - enter an SRCU-fast read-side critical section
+ * @ssp: a domain set up by rbus_init_srcu_struct_fast()
+ *
+ * Return: the cookie to pass to rbus_srcu_read_unlock_fast().
+ */
+struct srcu_ctr __percpu *rbus_srcu_read_lock_fast(struct srcu_struct *ssp)
+{
+	return srcu_read_lock_fast(ssp);
+}
+EXPORT_SYMBOL_GPL(rbus_srcu_read_lock_fast);
+
+/**
+ * rbus_srcu_read_unlock_fast() - leave an SRCU-fast read-side critical section
+ * @ssp: the domain given to rbus_srcu_read_lock_fast()
+ * @scp: the cookie it returned
+ */
+void rbus_srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr __percpu *scp)
+{
+	srcu_read_unlock_fast(ssp, scp);
+}
+EXPORT_SYMBOL_GPL(rbus_srcu_read_unlock_fast);

@@ -12,6 +12,9 @@
 #include <linux/device.h>
 #include <linux/mod_devicetable.h>
 
+struct srcu_ctr;
+struct srcu_struct;
+
 /* Longest compatible string, including the terminating NUL. */
 #define RBUS_COMPATIBLE_SIZE	64
 /* Child addresses are 10 bits wide, like i2c's 10-bit addressing. */
@@ -69,5 +72,9 @@ void rbus_driver_unregister(struct rbus_driver *drv);
 
 int rbus_bus_nr_alloc(void);
 void rbus_bus_nr_free(int nr);
+
+int rbus_init_srcu_struct_fast(struct srcu_struct *ssp);
+struct srcu_ctr __percpu *rbus_srcu_read_lock_fast(struct srcu_struct *ssp);
+void rbus_srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr __percpu *scp);
 
 #endif /* RBUS_GLUE_H */

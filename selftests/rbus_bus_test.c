@@ -7,53 +7,19 @@
  * children "rbus,demo" at 0x10 and 0x2a.
  */
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "rbus_lib.h"
 
 #define RBUS_SYSFS	"/sys/bus/rbus"
-#define CTRL_DRIVER	"/sys/bus/platform/drivers/rbus_ctrl"
-
-/* Reads a sysfs file into buf without the trailing newline; -errno on failure. */
-static int read_attr(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return 0;
-}
-
-static int modprobe(const char *module)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "modprobe %s", module);
-	return system(cmd);
-}
 
 FIXTURE(bus) {
 };
 
 FIXTURE_SETUP(bus)
 {
-	if (modprobe("rbus_ctrl") || modprobe("rbus_demo"))
+	if (!rbus_load())
 		SKIP(return, "rbus modules not installed");
 }
 
@@ -77,7 +43,7 @@ TEST_F(bus, controller_bound)
 	char path[PATH_MAX];
 
 	/* ACPI names PRP0001 platform devices after the HID. */
-	snprintf(path, sizeof(path), CTRL_DRIVER "/PRP0001:00");
+	snprintf(path, sizeof(path), PLAT_DRIVER "/" ACPI_CTRL);
 	EXPECT_EQ(0, access(path, F_OK)) TH_LOG("%s: %s", path, strerror(errno));
 }
 
@@ -102,7 +68,7 @@ FIXTURE_VARIANT_ADD(child, addr_0x2a) {
 
 FIXTURE_SETUP(child)
 {
-	if (modprobe("rbus_ctrl") || modprobe("rbus_demo"))
+	if (!rbus_load())
 		SKIP(return, "rbus modules not installed");
 	snprintf(self->dir, sizeof(self->dir), RBUS_SYSFS "/devices/0-%04x",
 		 variant->addr);
@@ -118,16 +84,16 @@ TEST_F(child, attributes)
 	char path[PATH_MAX + 32], buf[128], want[128];
 
 	snprintf(path, sizeof(path), "%s/compatible", self->dir);
-	ASSERT_EQ(0, read_attr(path, buf, sizeof(buf)));
+	ASSERT_EQ(0, read_str(path, buf, sizeof(buf)));
 	EXPECT_STREQ(variant->compatible, buf);
 
 	snprintf(path, sizeof(path), "%s/address", self->dir);
-	ASSERT_EQ(0, read_attr(path, buf, sizeof(buf)));
+	ASSERT_EQ(0, read_str(path, buf, sizeof(buf)));
 	snprintf(want, sizeof(want), "0x%03x", variant->addr);
 	EXPECT_STREQ(want, buf);
 
 	snprintf(path, sizeof(path), "%s/modalias", self->dir);
-	ASSERT_EQ(0, read_attr(path, buf, sizeof(buf)));
+	ASSERT_EQ(0, read_str(path, buf, sizeof(buf)));
 	snprintf(want, sizeof(want), "rbus:%s", variant->compatible);
 	EXPECT_STREQ(want, buf);
 }
@@ -137,7 +103,7 @@ TEST_F(child, uevent_modalias)
 	char path[PATH_MAX + 32], buf[512], want[128];
 
 	snprintf(path, sizeof(path), "%s/uevent", self->dir);
-	ASSERT_EQ(0, read_attr(path, buf, sizeof(buf)));
+	ASSERT_EQ(0, read_str(path, buf, sizeof(buf)));
 	snprintf(want, sizeof(want), "MODALIAS=rbus:%s", variant->compatible);
 	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("uevent: %s", buf);
 }

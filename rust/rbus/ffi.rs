@@ -78,4 +78,10 @@ extern "C" {
     pub fn rbus_driver_unregister(drv: *mut RawDriver);
     pub fn rbus_bus_nr_alloc() -> c_int;
     pub fn rbus_bus_nr_free(nr: c_int);
+    pub fn rbus_init_srcu_struct_fast(ssp: *mut bindings::srcu_struct) -> c_int;
+    pub fn rbus_srcu_read_lock_fast(ssp: *mut bindings::srcu_struct) -> *mut bindings::srcu_ctr;
+    pub fn rbus_srcu_read_unlock_fast(
+        ssp: *mut bindings::srcu_struct,
+        scp: *mut bindings::srcu_ctr,
+    );
 }

@@ -13,6 +13,7 @@ mod driver;
 #[doc(hidden)]
 pub mod ffi;
 mod registration;
+pub mod srcu;
 pub mod sysfs;
 
 pub use device::Device;

@@ -10,6 +10,7 @@ use kernel::prelude::*;
 mod tests {
     use super::super::rbus::{
         self,
+        srcu::SrcuFast,
         BusNumber,
         DeviceId,
         Registration, //
@@ -70,6 +71,24 @@ mod tests {
         let sentinel = unsafe { &*ids.add(2).cast::<DeviceId>() };
         assert!(compatible_of(sentinel).is_empty());
         assert_eq!(raw_of(sentinel).driver_data, 0);
+    }
+
+    #[test]
+    fn srcu_fast_read_sections_nest_and_end() -> Result {
+        let srcu = KBox::pin_init(SrcuFast::new(), GFP_KERNEL)?;
+
+        // With no reader, a grace period ends at once.
+        srcu.synchronize();
+        {
+            let outer = srcu.read_lock();
+            let inner = srcu.read_lock();
+            drop(inner);
+            drop(outer);
+        }
+        // Both sections ended, so this grace period ends too, and the drop finds no reader.
+        srcu.synchronize();
+        drop(srcu);
+        Ok(())
     }
 
     #[test]
