@@ -15,6 +15,10 @@ mod tests {
         DeviceId,
         Registration, //
     };
+    use core::sync::atomic::{
+        AtomicBool,
+        Ordering, //
+    };
     use kernel::{
         device_id::{
             IdArray,
@@ -22,7 +26,13 @@ mod tests {
             RawDeviceIdIndex, //
         },
         faux,
-        prelude::*, //
+        prelude::*,
+        sync::Arc,
+        time::{
+            delay::fsleep,
+            Delta, //
+        },
+        workqueue, //
     };
 
     /// The C view of an id.
@@ -88,6 +98,33 @@ mod tests {
         // Both sections ended, so this grace period ends too, and the drop finds no reader.
         srcu.synchronize();
         drop(srcu);
+        Ok(())
+    }
+
+    #[test]
+    fn srcu_fast_synchronize_waits_for_readers() -> Result {
+        let srcu = Arc::pin_init(SrcuFast::new(), GFP_KERNEL)?;
+        let done = Arc::new(AtomicBool::new(false), GFP_KERNEL)?;
+
+        let guard = srcu.read_lock();
+        let (waiter_srcu, waiter_done) = (srcu.clone(), done.clone());
+        workqueue::system().try_spawn(GFP_KERNEL, move || {
+            waiter_srcu.synchronize();
+            waiter_done.store(true, Ordering::Release);
+        })?;
+
+        // The grace period cannot end while this reader is inside its section.
+        fsleep(Delta::from_millis(200));
+        assert!(!done.load(Ordering::Acquire));
+
+        drop(guard);
+        for _ in 0..500 {
+            if done.load(Ordering::Acquire) {
+                break;
+            }
+            fsleep(Delta::from_millis(10));
+        }
+        assert!(done.load(Ordering::Acquire));
         Ok(())
     }
 
