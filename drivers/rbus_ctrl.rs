@@ -12,6 +12,7 @@
 //! `delete_device` files.
 
 use kernel::{
+    debugfs,
     device::{
         self,
         property::FwNode,
@@ -21,7 +22,8 @@ use kernel::{
     platform,
     prelude::*,
     str::CString,
-    sync::Arc, //
+    sync::Arc,
+    uaccess::UserSliceReader, //
 };
 
 #[path = "../rust/rbus/mod.rs"]
@@ -49,10 +51,16 @@ kernel::of_device_table!(
 );
 
 /// A bound controller.
+/// The longest write to the debugfs `raise` file.
+const RAISE_MAX: usize = 64;
+
 #[pin_data]
 struct Controller {
     // Drop order matters: the control files go first, so no write is in progress when the last
     // reference to `_children` goes and takes every child with it.
+    #[pin]
+    _raise: debugfs::File<Arc<Children>>,
+    _debugfs: debugfs::Dir,
     #[pin]
     _new_device: DeviceAttribute<NewDevice>,
     #[pin]
@@ -68,6 +76,17 @@ impl Controller {
 
         children.add(addr, &compatible, Some(node))
     }
+}
+
+/// Writes to the debugfs file `raise`, see [`control::raise`].
+fn raise_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; RAISE_MAX];
+    let len = reader.len();
+    if len > RAISE_MAX {
+        return Err(EINVAL);
+    }
+    reader.read_slice(&mut buf[..len])?;
+    control::raise(children, &buf[..len])
 }
 
 impl platform::Driver for Controller {
@@ -111,7 +130,12 @@ impl platform::Driver for Controller {
                 children.len()
             );
 
+            let name = CString::try_from_fmt(fmt!("rbus{}", children.bus_nr()))?;
+            let dir = debugfs::Dir::new(&name);
+
             Ok(try_pin_init!(Self {
+                _raise <- dir.write_callback_file(c"raise", children.clone(), &raise_write),
+                _debugfs: dir,
                 _new_device <- DeviceAttribute::new(dev, c"new_device", NewDevice(children.clone())),
                 _delete_device <- DeviceAttribute::new(
                     dev,

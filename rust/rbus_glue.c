@@ -13,6 +13,7 @@
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
@@ -67,9 +68,17 @@ static int rbus_probe(struct device *dev)
 	return drv->probe(rdev, rbus_match_id(drv->id_table, rdev));
 }
 
+static void rbus_unpublish_any(struct rbus_device *rdev);
+
 static void rbus_remove(struct device *dev)
 {
 	struct rbus_driver *drv = to_rbus_driver(dev->driver);
+
+	/*
+	 * Unpublish first: once the grace period has ended no bus-to-child call
+	 * is running and none can start, so remove() owns the child alone.
+	 */
+	rbus_unpublish_any(to_rbus_device(dev));
 
 	if (drv->remove)
 		drv->remove(to_rbus_device(dev));
@@ -96,10 +105,24 @@ static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(modalias);
 
+static ssize_t events_delivered_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct rbus_device *rdev = to_rbus_device(dev);
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(rdev->stats, cpu)->events_delivered);
+	return sysfs_emit(buf, "%llu\n", sum);
+}
+static DEVICE_ATTR_RO(events_delivered);
+
 static struct attribute *rbus_dev_attrs[] = {
 	&dev_attr_compatible.attr,
 	&dev_attr_address.attr,
 	&dev_attr_modalias.attr,
+	&dev_attr_events_delivered.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(rbus_dev);
@@ -131,6 +154,8 @@ static void rbus_device_release(struct device *dev)
 	struct rbus_device *rdev = to_rbus_device(dev);
 
 	fwnode_handle_put(dev_fwnode(dev));
+	free_percpu(rdev->stats);
+	mutex_destroy(&rdev->ops_lock);
 	/* Test-only: `make check RBUS_BREAK=leak` must go red. */
 	if (!IS_ENABLED(CONFIG_RBUS_BREAK_LEAK))
 		kfree(rdev);
@@ -143,6 +168,8 @@ static void rbus_device_release(struct device *dev)
  * @addr: address on the controller, at most %RBUS_ADDR_MAX
  * @compatible: NUL-terminated compatible string, copied
  * @fwnode: firmware node describing the child, or NULL; a reference is taken
+ * @ssp: the controller's SRCU-fast domain for bus-to-child calls, or NULL; it
+ *	must outlive every use of the device by a bound driver
  *
  * The device is named "<bus_nr>-<addr>" with the address as four hex digits.
  * On failure everything is released here; the caller has nothing to put.
@@ -153,7 +180,8 @@ static void rbus_device_release(struct device *dev)
  */
 struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 				    const char *compatible,
-				    struct fwnode_handle *fwnode)
+				    struct fwnode_handle *fwnode,
+				    struct srcu_struct *ssp)
 {
 	struct rbus_device *rdev;
 	int ret;
@@ -165,6 +193,13 @@ struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 	rdev = kzalloc_obj(*rdev, GFP_KERNEL);
 	if (!rdev)
 		return ERR_PTR(-ENOMEM);
+	rdev->stats = alloc_percpu(struct rbus_device_stats);
+	if (!rdev->stats) {
+		kfree(rdev);
+		return ERR_PTR(-ENOMEM);
+	}
+	rdev->ssp = ssp;
+	mutex_init(&rdev->ops_lock);
 
 	rdev->addr = addr;
 	strscpy(rdev->compatible, compatible);
@@ -276,6 +311,113 @@ void rbus_driver_unregister(struct rbus_driver *drv)
 	driver_unregister(&drv->driver);
 }
 EXPORT_SYMBOL_GPL(rbus_driver_unregister);
+
+/**
+ * rbus_child_publish() - publish a child's bus-to-child calls
+ * @rdev: the child, bound to the calling driver
+ * @ops: the table; it must stay valid until rbus_child_unpublish() returns
+ *
+ * The bus calls @ops->get first, if set.
+ *
+ * Return: 0; -EINVAL when @ops has another size or version, or no @event;
+ * -EOPNOTSUPP when the controller raises no events; -EBUSY when a table is
+ * already published.
+ */
+int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops)
+{
+	if (ops->size != sizeof(*ops) || ops->version != RBUS_OPS_VERSION || !ops->event)
+		return -EINVAL;
+	if (!rdev->ssp)
+		return -EOPNOTSUPP;
+
+	guard(mutex)(&rdev->ops_lock);
+	if (rcu_access_pointer(rdev->child_ops))
+		return -EBUSY;
+	if (ops->get)
+		ops->get(ops->context);
+	rcu_assign_pointer(rdev->child_ops, ops);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(rbus_child_publish);
+
+/*
+ * Unpublish the table, if it is @ops (or any table, for NULL), then wait for
+ * every call into it to end. Sleeps.
+ */
+static void __rbus_child_unpublish(struct rbus_device *rdev,
+				   const struct rbus_child_ops *ops)
+{
+	const struct rbus_child_ops *old;
+
+	scoped_guard(mutex, &rdev->ops_lock) {
+		old = rcu_dereference_protected(rdev->child_ops,
+						lockdep_is_held(&rdev->ops_lock));
+		if (!old || (ops && old != ops))
+			return;
+		RCU_INIT_POINTER(rdev->child_ops, NULL);
+	}
+
+	/* Test-only: `make check RBUS_BREAK=skip-sync` must go red. */
+	if (!IS_ENABLED(CONFIG_RBUS_BREAK_SKIP_SYNC))
+		synchronize_srcu(rdev->ssp);
+
+	if (old->put)
+		old->put(old->context);
+}
+
+static void rbus_unpublish_any(struct rbus_device *rdev)
+{
+	__rbus_child_unpublish(rdev, NULL);
+}
+
+/**
+ * rbus_child_unpublish() - withdraw a table published by rbus_child_publish()
+ * @rdev: the child
+ * @ops: the table; nothing happens if it is not the one published
+ *
+ * When this returns, no call into @ops is running and none can start, and
+ * @ops->put has been called, if set. Sleeps; the bus also unpublishes on
+ * unbind, before the driver's remove().
+ */
+void rbus_child_unpublish(struct rbus_device *rdev, const struct rbus_child_ops *ops)
+{
+	__rbus_child_unpublish(rdev, ops);
+}
+EXPORT_SYMBOL_GPL(rbus_child_unpublish);
+
+/**
+ * rbus_event_dispatch() - deliver an event to a child
+ * @rdev: the child
+ * @kind: the event kind
+ * @seq: the event's sequence number
+ * @payload: its payload
+ *
+ * The protected bus-to-child call: it runs inside an SRCU-fast read-side
+ * critical section and touches only per-CPU data besides the child's table.
+ * May sleep if the child's callback does.
+ *
+ * Return: 0 when delivered, -ENODEV when no table is published.
+ */
+int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload)
+{
+	const struct rbus_child_ops *ops;
+	struct srcu_ctr __percpu *scp;
+	int ret = -ENODEV;
+
+	if (!rdev->ssp)
+		return -ENODEV;
+
+	scp = srcu_read_lock_fast(rdev->ssp);
+	ops = srcu_dereference(rdev->child_ops, rdev->ssp);
+	if (ops) {
+		ops->event(ops->context, kind, seq, payload);
+		this_cpu_inc(rdev->stats->events_delivered);
+		ret = 0;
+	}
+	srcu_read_unlock_fast(rdev->ssp, scp);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(rbus_event_dispatch);
 
 /**
  * rbus_bus_nr_alloc() - allocate a controller's bus number

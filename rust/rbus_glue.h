@@ -11,6 +11,7 @@
 
 #include <linux/device.h>
 #include <linux/mod_devicetable.h>
+#include <linux/mutex.h>
 
 struct srcu_ctr;
 struct srcu_struct;
@@ -30,16 +31,58 @@ struct rbus_device_id {
 	kernel_ulong_t driver_data;
 };
 
+/* The version of struct rbus_child_ops this core implements. */
+#define RBUS_OPS_VERSION	1
+
+/**
+ * struct rbus_child_ops - the bus-to-child calls a child driver publishes
+ * @size: sizeof(struct rbus_child_ops) as the child was built
+ * @version: %RBUS_OPS_VERSION
+ * @context: the child's; passed back in every call
+ * @get: optional; takes a reference on @context when the table is published
+ * @put: optional; drops it once no call can be running any more
+ * @event: a device event of @kind with sequence number @seq
+ *
+ * Every call runs inside an SRCU-fast read-side critical section of the
+ * controller's domain. A call may sleep, but must never take device_lock()
+ * or any lock held around a synchronize_srcu() of that domain: unbind holds
+ * device_lock() while it waits for running calls to end.
+ */
+struct rbus_child_ops {
+	u32 size;
+	u32 version;
+	void *context;
+	void (*get)(void *context);
+	void (*put)(void *context);
+	void (*event)(void *context, u32 kind, u64 seq, u64 payload);
+};
+
+/**
+ * struct rbus_device_stats - per-CPU counters of a child
+ * @events_delivered: events handed to the child's @event callback
+ */
+struct rbus_device_stats {
+	u64 events_delivered;
+};
+
 /**
  * struct rbus_device - a child device on an rbus controller
  * @dev: the embedded device, first so Rust can cast to it
  * @addr: address on the controller, 0 to %RBUS_ADDR_MAX
  * @compatible: NUL-terminated compatible string the device was created with
+ * @ssp: the controller's SRCU-fast domain, or NULL if it raises no events
+ * @child_ops: the published table, or NULL; readers hold @ssp
+ * @ops_lock: serializes publishing and unpublishing
+ * @stats: the counters, per CPU so the hot path shares no cache line
  */
 struct rbus_device {
 	struct device dev;
 	u32 addr;
 	char compatible[RBUS_COMPATIBLE_SIZE];
+	struct srcu_struct *ssp;
+	const struct rbus_child_ops __rcu *child_ops;
+	struct mutex ops_lock;	/* serializes @child_ops updates */
+	struct rbus_device_stats __percpu *stats;
 };
 
 /**
@@ -61,7 +104,8 @@ void rbus_bus_unregister(void);
 
 struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 				    const char *compatible,
-				    struct fwnode_handle *fwnode);
+				    struct fwnode_handle *fwnode,
+				    struct srcu_struct *ssp);
 void rbus_device_unregister(struct rbus_device *rdev);
 u32 rbus_device_addr(const struct rbus_device *rdev);
 const char *rbus_device_compatible(const struct rbus_device *rdev);
@@ -69,6 +113,10 @@ const char *rbus_device_compatible(const struct rbus_device *rdev);
 int rbus_driver_register(struct rbus_driver *drv, size_t size,
 			 struct module *owner, const char *name);
 void rbus_driver_unregister(struct rbus_driver *drv);
+
+int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
+void rbus_child_unpublish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
+int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
 int rbus_bus_nr_alloc(void);
 void rbus_bus_nr_free(int nr);

@@ -2,7 +2,10 @@
 
 //! The set of children of one controller: bounded, one per address.
 
-use crate::rbus;
+use crate::rbus::{
+    self,
+    srcu::SrcuFast, //
+};
 use kernel::{
     device::{
         self,
@@ -12,14 +15,16 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
+        Arc,
         Mutex, //
     },
 };
 
-/// A registered child and its address.
+/// A registered child, its address and the sequence number of its last event.
 struct Child {
     addr: u32,
-    _reg: rbus::Registration,
+    seq: u64,
+    reg: rbus::Registration,
 }
 
 /// The children of one controller.
@@ -28,6 +33,9 @@ pub(crate) struct Children {
     dev: ARef<device::Device>,
     nr: rbus::BusNumber,
     max: usize,
+    /// The domain of every bus-to-child call on this controller: one grace period covers all
+    /// children.
+    srcu: Arc<SrcuFast>,
     /// Serializes adds and deletes: the duplicate, bound and list updates are one step.
     #[pin]
     list: Mutex<KVec<Child>>,
@@ -38,10 +46,12 @@ impl Children {
     pub(crate) fn new(dev: &device::Device, max: usize) -> impl PinInit<Self, Error> + '_ {
         pin_init::pin_init_scope(move || {
             let nr = rbus::BusNumber::new()?;
+            let srcu = Arc::pin_init(SrcuFast::new(), GFP_KERNEL)?;
             Ok(try_pin_init!(Self {
                 dev: dev.into(),
                 nr,
                 max,
+                srcu,
                 list <- new_mutex!(KVec::new()),
             }? Error))
         })
@@ -62,8 +72,15 @@ impl Children {
         if list.len() >= self.max {
             return Err(ENOSPC);
         }
-        let reg = rbus::Registration::new(&self.dev, &self.nr, addr, compatible, fwnode)?;
-        list.push(Child { addr, _reg: reg }, GFP_KERNEL)?;
+        let reg = rbus::Registration::new(
+            &self.dev,
+            &self.nr,
+            addr,
+            compatible,
+            fwnode,
+            Some(&self.srcu),
+        )?;
+        list.push(Child { addr, seq: 0, reg }, GFP_KERNEL)?;
         Ok(())
     }
 
@@ -78,6 +95,18 @@ impl Children {
         // Unregistered under the lock, so an add of the same address waits for it.
         drop(list.remove(index).map_err(|_| ENOENT)?);
         Ok(())
+    }
+
+    /// Raises an event of `kind` at the child at `addr`, numbered by the child's own sequence.
+    /// Returns `ENOENT` if there is no such child and `ENODEV` if its driver receives no events.
+    pub(crate) fn raise(&self, addr: u32, kind: u32, payload: u64) -> Result {
+        let mut list = self.list.lock();
+        let child = list
+            .iter_mut()
+            .find(|child| child.addr == addr)
+            .ok_or(ENOENT)?;
+        child.seq += 1;
+        child.reg.dispatch_event(kind, child.seq, payload)
     }
 
     /// The number of children.

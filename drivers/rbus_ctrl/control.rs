@@ -80,6 +80,37 @@ impl sysfs::Store for NewDevice {
     }
 }
 
+/// Parses one decimal or `0x` number, as `kstrtou64(s, 0, ...)` does.
+fn parse_u64(s: &[u8]) -> Result<u64> {
+    let (digits, radix) = match s.strip_prefix(b"0x") {
+        Some(hex) => (hex, 16),
+        None => (s, 10),
+    };
+    if digits.is_empty() {
+        return Err(EINVAL);
+    }
+    digits.iter().try_fold(0u64, |value, &c| {
+        let digit = char::from(c).to_digit(radix).ok_or(EINVAL)?;
+        value
+            .checked_mul(u64::from(radix))
+            .and_then(|v| v.checked_add(u64::from(digit)))
+            .ok_or(EINVAL)
+    })
+}
+
+/// Handles a write to the debugfs file `raise`: `"<addr> <kind> <payload>"` raises one event at
+/// that child, synchronously, and fails with the delivery's errno.
+pub(crate) fn raise(children: &Children, input: &[u8]) -> Result {
+    let mut words = line(input).split(|&c| c == b' ');
+    let addr = parse_addr(words.next().ok_or(EINVAL)?)?;
+    let kind = u32::try_from(parse_u64(words.next().ok_or(EINVAL)?)?).map_err(|_| EINVAL)?;
+    let payload = parse_u64(words.next().ok_or(EINVAL)?)?;
+    if words.next().is_some() {
+        return Err(EINVAL);
+    }
+    children.raise(addr, kind, payload)
+}
+
 /// The `delete_device` file.
 pub(crate) struct DeleteDevice(pub(crate) Arc<Children>);
 

@@ -32,7 +32,7 @@ pub struct Device<Ctx: device::DeviceContext = device::Normal>(
 );
 
 impl<Ctx: device::DeviceContext> Device<Ctx> {
-    fn as_raw(&self) -> *mut ffi::RawDevice {
+    pub(crate) fn as_raw(&self) -> *mut ffi::RawDevice {
         self.0.get()
     }
 

@@ -13,7 +13,8 @@ use kernel::{
     ffi::{
         c_char,
         c_int,
-        c_ulong, //
+        c_ulong,
+        c_void, //
     },
 };
 
@@ -32,6 +33,34 @@ pub struct RawDeviceId {
 }
 
 const _: () = assert!(core::mem::size_of::<RawDeviceId>() == COMPATIBLE_SIZE + 8);
+
+/// `RBUS_OPS_VERSION`.
+pub const OPS_VERSION: u32 = 1;
+
+/// `struct rbus_child_ops`: the bus-to-child calls a child publishes.
+#[repr(C)]
+pub struct RawChildOps {
+    pub size: u32,
+    pub version: u32,
+    pub context: *mut c_void,
+    pub get: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub put: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub event: Option<extern "C" fn(*mut c_void, u32, u64, u64)>,
+}
+
+// The layout the C side has: it refuses any other `size`.
+const _: () = {
+    use core::mem::{
+        offset_of,
+        size_of, //
+    };
+    assert!(size_of::<RawChildOps>() == 40);
+    assert!(offset_of!(RawChildOps, version) == 4);
+    assert!(offset_of!(RawChildOps, context) == 8);
+    assert!(offset_of!(RawChildOps, get) == 16);
+    assert!(offset_of!(RawChildOps, put) == 24);
+    assert!(offset_of!(RawChildOps, event) == 32);
+};
 
 /// The leading part of `struct rbus_device`.
 ///
@@ -65,6 +94,7 @@ extern "C" {
         addr: u32,
         compatible: *const c_char,
         fwnode: *mut bindings::fwnode_handle,
+        ssp: *mut bindings::srcu_struct,
     ) -> *mut RawDevice;
     pub fn rbus_device_unregister(rdev: *mut RawDevice);
     pub fn rbus_device_addr(rdev: *const RawDevice) -> u32;
@@ -76,6 +106,9 @@ extern "C" {
         name: *const c_char,
     ) -> c_int;
     pub fn rbus_driver_unregister(drv: *mut RawDriver);
+    pub fn rbus_child_publish(rdev: *mut RawDevice, ops: *const RawChildOps) -> c_int;
+    pub fn rbus_child_unpublish(rdev: *mut RawDevice, ops: *const RawChildOps);
+    pub fn rbus_event_dispatch(rdev: *mut RawDevice, kind: u32, seq: u64, payload: u64) -> c_int;
     pub fn rbus_bus_nr_alloc() -> c_int;
     pub fn rbus_bus_nr_free(nr: c_int);
     pub fn rbus_init_srcu_struct_fast(ssp: *mut bindings::srcu_struct) -> c_int;

@@ -10,6 +10,7 @@
 
 mod device;
 mod driver;
+pub mod events;
 #[doc(hidden)]
 pub mod ffi;
 mod registration;

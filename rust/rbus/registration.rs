@@ -4,7 +4,10 @@
 //!
 //! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
 
-use super::ffi;
+use super::{
+    ffi,
+    srcu::SrcuFast, //
+};
 use core::ptr::NonNull;
 use kernel::{
     bindings,
@@ -12,9 +15,13 @@ use kernel::{
         self,
         property::FwNode, //
     },
-    error::from_err_ptr,
+    error::{
+        from_err_ptr,
+        to_result, //
+    },
     ffi::c_int,
-    prelude::*, //
+    prelude::*,
+    sync::Arc, //
 };
 
 /// A controller's bus number, the `<bus-nr>` in child names like `0-002a`.
@@ -57,11 +64,17 @@ impl Drop for BusNumber {
 ///
 /// # Invariants
 ///
-/// `self.0` is a device returned by `rbus_device_add()` that is not unregistered yet.
-pub struct Registration(NonNull<ffi::RawDevice>);
+/// `rdev` is a device returned by `rbus_device_add()` that is not unregistered yet. If `srcu` is
+/// set, the device's bus-to-child calls use that domain, which lives at least as long as `self`.
+pub struct Registration {
+    rdev: NonNull<ffi::RawDevice>,
+    // Dropped after `rdev` is unregistered: the unbind of a driver synchronizes it.
+    _srcu: Option<Arc<SrcuFast>>,
+}
 
 impl Registration {
-    /// Creates and registers the child `<nr>-<addr>` of `parent`.
+    /// Creates and registers the child `<nr>-<addr>` of `parent`. With `srcu`, its driver may
+    /// publish bus-to-child calls, which run in read-side sections of that domain.
     ///
     /// Returns `EINVAL` for an address above [`super::ADDR_MAX`] or an empty or oversize
     /// compatible, and `EBUSY` if the address is taken on this bus.
@@ -71,6 +84,7 @@ impl Registration {
         addr: u32,
         compatible: &CStr,
         fwnode: Option<&FwNode>,
+        srcu: Option<&Arc<SrcuFast>>,
     ) -> Result<Self> {
         // CAST: `device::Device` is a transparent wrapper of `struct device`.
         let parent = core::ptr::from_ref(parent)
@@ -82,15 +96,29 @@ impl Registration {
                 .cast::<bindings::fwnode_handle>()
                 .cast_mut()
         });
+        let ssp = srcu.map_or(core::ptr::null_mut(), |srcu| srcu.as_raw());
 
-        // SAFETY: `parent` is a valid, bound device, `compatible` is NUL-terminated and `fwnode`
-        // is NULL or a valid node; the bus core copies the string and takes its own references.
+        // SAFETY: `parent` is a valid device, `compatible` is NUL-terminated, `fwnode` is NULL or
+        // a valid node and `ssp` is NULL or a valid SRCU-fast domain, which the returned
+        // registration keeps alive; the bus core copies the string and takes its own references.
         let rdev = from_err_ptr(unsafe {
-            ffi::rbus_device_add(parent, nr.0, addr, compatible.as_char_ptr(), fwnode)
+            ffi::rbus_device_add(parent, nr.0, addr, compatible.as_char_ptr(), fwnode, ssp)
         })?;
 
-        // INVARIANT: `rbus_device_add()` returned a registered device.
-        NonNull::new(rdev).map(Self).ok_or(ENOMEM)
+        // INVARIANT: `rbus_device_add()` returned a registered device, and `srcu` is kept.
+        Ok(Self {
+            rdev: NonNull::new(rdev).ok_or(ENOMEM)?,
+            _srcu: srcu.cloned(),
+        })
+    }
+
+    /// Delivers an event to the child's driver, if it published its calls: the protected
+    /// bus-to-child call. May sleep if the driver's callback does.
+    ///
+    /// Returns `ENODEV` when no driver has published.
+    pub fn dispatch_event(&self, kind: u32, seq: u64, payload: u64) -> Result {
+        // SAFETY: By the type invariants the device is registered.
+        to_result(unsafe { ffi::rbus_event_dispatch(self.rdev.as_ptr(), kind, seq, payload) })
     }
 }
 
@@ -98,7 +126,7 @@ impl Drop for Registration {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the device is registered, and this is its only
         // unregistration.
-        unsafe { ffi::rbus_device_unregister(self.0.as_ptr()) };
+        unsafe { ffi::rbus_device_unregister(self.rdev.as_ptr()) };
     }
 }
 
@@ -106,5 +134,6 @@ impl Drop for Registration {
 // from any thread.
 unsafe impl Send for Registration {}
 
-// SAFETY: `Registration` offers no methods through a shared reference.
+// SAFETY: Through a shared reference, `Registration` only dispatches events, which the bus core
+// allows from any thread concurrently.
 unsafe impl Sync for Registration {}

@@ -45,6 +45,11 @@ impl SrcuFast {
         })
     }
 
+    /// The raw `srcu_struct`, for the bus core's C readers.
+    pub(crate) fn as_raw(&self) -> *mut bindings::srcu_struct {
+        self.inner.get()
+    }
+
     /// Enters a read-side critical section, which lasts as long as the guard.
     ///
     /// The section may sleep. Leaking the guard makes [`SrcuFast::synchronize`] and the drop of

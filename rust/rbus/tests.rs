@@ -148,17 +148,17 @@ mod tests {
         let dev = parent.as_ref().as_ref();
         let nr = BusNumber::new()?;
 
-        let child = Registration::new(dev, &nr, 0x10, c"rbus,kunit", None)?;
+        let child = Registration::new(dev, &nr, 0x10, c"rbus,kunit", None, None)?;
         assert_eq!(
-            Registration::new(dev, &nr, 0x10, c"rbus,kunit", None).err(),
+            Registration::new(dev, &nr, 0x10, c"rbus,kunit", None, None).err(),
             Some(EBUSY)
         );
         assert_eq!(
-            Registration::new(dev, &nr, rbus::ADDR_MAX + 1, c"rbus,kunit", None).err(),
+            Registration::new(dev, &nr, rbus::ADDR_MAX + 1, c"rbus,kunit", None, None).err(),
             Some(EINVAL)
         );
         assert_eq!(
-            Registration::new(dev, &nr, 0x11, c"", None).err(),
+            Registration::new(dev, &nr, 0x11, c"", None, None).err(),
             Some(EINVAL)
         );
         assert_eq!(
@@ -167,6 +167,7 @@ mod tests {
                 &nr,
                 0x12,
                 c"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",
+                None,
                 None
             )
             .err(),
@@ -174,9 +175,9 @@ mod tests {
         );
 
         // The highest address is valid, and the same address on another bus is too.
-        let top = Registration::new(dev, &nr, rbus::ADDR_MAX, c"rbus,kunit", None)?;
+        let top = Registration::new(dev, &nr, rbus::ADDR_MAX, c"rbus,kunit", None, None)?;
         let nr2 = BusNumber::new()?;
-        let other = Registration::new(dev, &nr2, 0x10, c"rbus,kunit", None)?;
+        let other = Registration::new(dev, &nr2, 0x10, c"rbus,kunit", None, None)?;
 
         // Children go before their parent, as a controller's do.
         drop((other, top, child));

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A test child driver for the bus-to-child calls: binds to `rbus,test` children and counts every
+//! event it receives, and every *violation*: an event callback running once its `unbind` began.
+//!
+//! A correct bus unpublishes the callbacks and waits for running ones before `unbind`, so the
+//! violation count must stay zero. An event's payload, if non-zero, makes the callback sleep that
+//! many microseconds, which widens the window a broken teardown leaves open.
+//!
+//! The counts are module-wide, so they survive unbind, and are shown in debugfs under
+//! `rbus_test_child/`: `received` and `violations`.
+
+use core::sync::atomic::{
+    AtomicBool,
+    AtomicU64,
+    Ordering, //
+};
+use kernel::{
+    debugfs,
+    device::Core,
+    driver,
+    prelude::*,
+    time::{
+        delay::fsleep,
+        Delta, //
+    },
+    InPlaceModule, //
+};
+
+#[path = "../rust/rbus/mod.rs"]
+pub mod rbus;
+
+use rbus::events::{
+    Events,
+    Publication, //
+};
+
+/// Events received by any instance.
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+/// Event callbacks that ran after their instance's `unbind` began.
+static VIOLATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// The longest sleep an event may ask for, in microseconds.
+const MAX_SLEEP_US: u64 = 100_000;
+
+crate::rbus_device_table!(
+    ID_TABLE,
+    <TestChild as rbus::Driver>::IdInfo,
+    [("rbus,test", ())]
+);
+
+/// The event state of one bound child.
+struct Receiver {
+    unbinding: AtomicBool,
+}
+
+#[vtable]
+impl Events for Receiver {
+    fn event(&self, _kind: u32, _seq: u64, payload: u64) {
+        self.check();
+        RECEIVED.fetch_add(1, Ordering::Relaxed);
+        if payload > 0 {
+            let us = payload.min(MAX_SLEEP_US);
+            fsleep(Delta::from_micros(i64::try_from(us).unwrap_or(0)));
+            self.check();
+        }
+    }
+}
+
+impl Receiver {
+    fn check(&self) {
+        if self.unbinding.load(Ordering::Acquire) {
+            VIOLATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A bound test child.
+struct TestChild {
+    events: Publication<Receiver>,
+}
+
+impl rbus::Driver for TestChild {
+    type IdInfo = ();
+    type Data<'bound> = Self;
+    const ID_TABLE: rbus::IdTable<Self::IdInfo> = &ID_TABLE;
+
+    fn probe<'bound>(
+        dev: &'bound rbus::Device<Core<'_>>,
+        _info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<Self, Error> + 'bound {
+        let receiver = Receiver {
+            unbinding: AtomicBool::new(false),
+        };
+        Ok(Self {
+            events: Publication::new(dev, Ok::<_, Error>(receiver))?,
+        })
+    }
+
+    fn unbind<'bound>(_dev: &'bound rbus::Device<Core<'_>>, this: Pin<&Self>) {
+        // The bus already unpublished and waited: from here on, an event is a violation.
+        this.events.data().unbinding.store(true, Ordering::Release);
+    }
+}
+
+#[pin_data]
+struct TestChildModule {
+    // Drop order: the driver goes before the files that count its events.
+    #[pin]
+    _driver: driver::Registration<rbus::Adapter<TestChild>>,
+    #[pin]
+    _received: debugfs::File<()>,
+    #[pin]
+    _violations: debugfs::File<()>,
+    _debugfs: debugfs::Dir,
+}
+
+impl InPlaceModule for TestChildModule {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        let dir = debugfs::Dir::new(c"rbus_test_child");
+
+        try_pin_init!(Self {
+            _received <- dir.read_callback_file(c"received", (), &|(): &(), f| {
+                writeln!(f, "{}", RECEIVED.load(Ordering::Relaxed))
+            }),
+            _violations <- dir.read_callback_file(c"violations", (), &|(): &(), f| {
+                writeln!(f, "{}", VIOLATIONS.load(Ordering::Relaxed))
+            }),
+            _debugfs: dir,
+            _driver <- driver::Registration::new(<Self as kernel::ModuleMetadata>::NAME, module),
+        })
+    }
+}
+
+module! {
+    type: TestChildModule,
+    name: "rbus_test_child",
+    authors: ["rbus developers"],
+    description: "rbus test child driver: counts events and teardown violations",
+    license: "GPL",
+}
