@@ -157,6 +157,35 @@ static inline int count_children(int nr)
 	return count;
 }
 
+/*
+ * Waits (up to 20 s) until mdev has run no modprobe for half a second: the
+ * uevents of earlier tests can make it load a module just removed.
+ */
+static inline void settle_autoload(void)
+{
+	int quiet = 0;
+
+	for (int i = 0; i < 200 && quiet < 5; i++) {
+		quiet = run("pidof modprobe >/dev/null") ? quiet + 1 : 0;
+		usleep(100000);
+	}
+}
+
+/* Removes a module and keeps it out against late autoloads; 0 on success. */
+static inline int rmmod_settled(const char *module)
+{
+	for (int i = 0; i < 5; i++) {
+		settle_autoload();
+		if (run("rmmod %s 2>/dev/null", module) &&
+		    run("grep -q '^%s ' /proc/modules", module) == 0)
+			continue;
+		settle_autoload();
+		if (run("grep -q '^%s ' /proc/modules", module))
+			return 0;
+	}
+	return -1;
+}
+
 /* Loads the controller and the demo child driver; false if not installed. */
 static inline bool rbus_load(void)
 {
