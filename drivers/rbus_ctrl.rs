@@ -33,6 +33,8 @@ pub mod rbus;
 mod children;
 #[path = "rbus_ctrl/control.rs"]
 mod control;
+#[path = "rbus_ctrl/sim.rs"]
+mod sim;
 
 use children::Children;
 use control::{

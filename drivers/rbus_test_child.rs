@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A test child driver for the bus-to-child calls: binds to `rbus,test` children and counts every
-//! event it receives, and every *violation*: an event callback running once its `unbind` began.
+//! A test child driver for the ops table: binds to `rbus,test` children, checks every
+//! child-to-bus call in `probe` (it refuses to bind if one misbehaves), and counts every event it
+//! receives, and every *violation*: an event callback running once its `unbind` began.
 //!
 //! A correct bus unpublishes the callbacks and waits for running ones before `unbind`, so the
 //! violation count must stay zero. An event's payload, if non-zero, makes the callback sleep that
@@ -30,9 +31,12 @@ use kernel::{
 #[path = "../rust/rbus/mod.rs"]
 pub mod rbus;
 
-use rbus::events::{
-    Events,
-    Publication, //
+use rbus::{
+    calls::Bus,
+    events::{
+        Events,
+        Publication, //
+    },
 };
 
 /// Events received by any instance.
@@ -42,6 +46,8 @@ static VIOLATIONS: AtomicU64 = AtomicU64::new(0);
 
 /// The longest sleep an event may ask for, in microseconds.
 const MAX_SLEEP_US: u64 = 100_000;
+/// The event kind the driver leaves unsubscribed, so tests can see subscription work.
+const UNSUBSCRIBED_KIND: u32 = 31;
 
 crate::rbus_device_table!(
     ID_TABLE,
@@ -77,7 +83,25 @@ impl Receiver {
 
 /// A bound test child.
 struct TestChild {
+    // Drop order: unpublish the callbacks before giving up the bus handle.
     events: Publication<Receiver>,
+    _bus: Bus,
+}
+
+impl TestChild {
+    /// Exercises every child-to-bus call once; any surprise is `EIO`.
+    fn check_calls(bus: &Bus) -> Result {
+        bus.reg_write(1, 0xabcd)?;
+        if bus.reg_read(1)? != 0xabcd {
+            return Err(EIO);
+        }
+        let mut rx = [0u8; 6];
+        bus.transfer(&[1, 2, 3], &mut rx)?;
+        if rx != [!1, !2, !3, !1, !2, !3] {
+            return Err(EIO);
+        }
+        bus.subscribe(!(1 << UNSUBSCRIBED_KIND))
+    }
 }
 
 impl rbus::Driver for TestChild {
@@ -89,11 +113,17 @@ impl rbus::Driver for TestChild {
         dev: &'bound rbus::Device<Core<'_>>,
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self, Error> + 'bound {
+        let bus = Bus::new(dev)?;
+        if let Err(e) = Self::check_calls(&bus) {
+            dev_err!(dev.as_ref(), "child-to-bus calls failed: {:?}\n", e);
+            return Err(e);
+        }
         let receiver = Receiver {
             unbinding: AtomicBool::new(false),
         };
         Ok(Self {
             events: Publication::new(dev, Ok::<_, Error>(receiver))?,
+            _bus: bus,
         })
     }
 

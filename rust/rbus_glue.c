@@ -27,6 +27,8 @@
 static_assert(offsetof(struct rbus_device, dev) == 0);
 
 static DEFINE_IDA(rbus_bus_ida);
+/* Child-to-bus calls run inside it; removal waits for them. */
+DEFINE_STATIC_SRCU_FAST(rbus_call_srcu);
 /* Serializes the duplicate check of rbus_device_add() with device_add(). */
 static DEFINE_MUTEX(rbus_add_lock);
 
@@ -105,24 +107,41 @@ static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(modalias);
 
-static ssize_t events_delivered_show(struct device *dev,
-				     struct device_attribute *attr, char *buf)
+/* Sums a per-CPU counter; a reader may see a count a moment old. */
+static u64 rbus_stat_sum(const struct rbus_device *rdev, size_t offset)
 {
-	struct rbus_device *rdev = to_rbus_device(dev);
 	u64 sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(rdev->stats, cpu)->events_delivered);
-	return sysfs_emit(buf, "%llu\n", sum);
+		sum += READ_ONCE(*(u64 *)((void *)per_cpu_ptr(rdev->stats, cpu) + offset));
+	return sum;
+}
+
+static ssize_t events_delivered_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  rbus_stat_sum(to_rbus_device(dev),
+					offsetof(struct rbus_device_stats, events_delivered)));
 }
 static DEVICE_ATTR_RO(events_delivered);
+
+static ssize_t calls_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  rbus_stat_sum(to_rbus_device(dev),
+					offsetof(struct rbus_device_stats, calls)));
+}
+static DEVICE_ATTR_RO(calls);
 
 static struct attribute *rbus_dev_attrs[] = {
 	&dev_attr_compatible.attr,
 	&dev_attr_address.attr,
 	&dev_attr_modalias.attr,
 	&dev_attr_events_delivered.attr,
+	&dev_attr_calls.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(rbus_dev);
@@ -170,6 +189,8 @@ static void rbus_device_release(struct device *dev)
  * @fwnode: firmware node describing the child, or NULL; a reference is taken
  * @ssp: the controller's SRCU-fast domain for bus-to-child calls, or NULL; it
  *	must outlive every use of the device by a bound driver
+ * @hw: the controller's child-to-bus calls for this child, or NULL
+ * @hw_ctx: their context, valid until rbus_device_unregister() returns
  *
  * The device is named "<bus_nr>-<addr>" with the address as four hex digits.
  * On failure everything is released here; the caller has nothing to put.
@@ -181,7 +202,8 @@ static void rbus_device_release(struct device *dev)
 struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 				    const char *compatible,
 				    struct fwnode_handle *fwnode,
-				    struct srcu_struct *ssp)
+				    struct srcu_struct *ssp,
+				    const struct rbus_hw_ops *hw, void *hw_ctx)
 {
 	struct rbus_device *rdev;
 	int ret;
@@ -199,6 +221,8 @@ struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 		return ERR_PTR(-ENOMEM);
 	}
 	rdev->ssp = ssp;
+	rdev->hw_ctx = hw_ctx;
+	RCU_INIT_POINTER(rdev->hw, hw);
 	mutex_init(&rdev->ops_lock);
 
 	rdev->addr = addr;
@@ -244,11 +268,16 @@ EXPORT_SYMBOL_GPL(rbus_device_add);
  * rbus_device_unregister() - remove a child added by rbus_device_add()
  * @rdev: the child; its driver is unbound first
  *
- * Drops the reference rbus_device_add() returned.
+ * Then the child-to-bus calls are cut off: from here on they fail with
+ * -ENODEV, and this waits for those still running, so the controller may free
+ * their context afterwards. Drops the reference rbus_device_add() returned.
  */
 void rbus_device_unregister(struct rbus_device *rdev)
 {
-	device_unregister(&rdev->dev);
+	device_del(&rdev->dev);
+	RCU_INIT_POINTER(rdev->hw, NULL);
+	synchronize_srcu(&rbus_call_srcu);
+	put_device(&rdev->dev);
 }
 EXPORT_SYMBOL_GPL(rbus_device_unregister);
 
@@ -311,6 +340,103 @@ void rbus_driver_unregister(struct rbus_driver *drv)
 	driver_unregister(&drv->driver);
 }
 EXPORT_SYMBOL_GPL(rbus_driver_unregister);
+
+/*
+ * The child-to-bus calls of struct rbus_bus_ops: each runs the controller's
+ * implementation inside rbus_call_srcu, or fails with -ENODEV once the child
+ * is removed. The context is the rbus_device, kept alive by the reference
+ * the table holds; the controller's context is never touched after removal.
+ */
+static int rbus_call_transfer(void *context, const void *tx, size_t tx_len,
+			      void *rx, size_t rx_len)
+{
+	struct rbus_device *rdev = context;
+	const struct rbus_hw_ops *hw;
+
+	guard(srcu_fast)(&rbus_call_srcu);
+	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
+	if (!hw)
+		return -ENODEV;
+	this_cpu_inc(rdev->stats->calls);
+	return hw->transfer(rdev->hw_ctx, tx, tx_len, rx, rx_len);
+}
+
+static int rbus_call_reg_read(void *context, u32 reg, u32 *val)
+{
+	struct rbus_device *rdev = context;
+	const struct rbus_hw_ops *hw;
+
+	guard(srcu_fast)(&rbus_call_srcu);
+	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
+	if (!hw)
+		return -ENODEV;
+	this_cpu_inc(rdev->stats->calls);
+	return hw->reg_read(rdev->hw_ctx, reg, val);
+}
+
+static int rbus_call_reg_write(void *context, u32 reg, u32 val)
+{
+	struct rbus_device *rdev = context;
+	const struct rbus_hw_ops *hw;
+
+	guard(srcu_fast)(&rbus_call_srcu);
+	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
+	if (!hw)
+		return -ENODEV;
+	this_cpu_inc(rdev->stats->calls);
+	return hw->reg_write(rdev->hw_ctx, reg, val);
+}
+
+static int rbus_call_subscribe(void *context, u32 mask)
+{
+	struct rbus_device *rdev = context;
+	const struct rbus_hw_ops *hw;
+
+	guard(srcu_fast)(&rbus_call_srcu);
+	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
+	if (!hw)
+		return -ENODEV;
+	this_cpu_inc(rdev->stats->calls);
+	return hw->subscribe(rdev->hw_ctx, mask);
+}
+
+static void rbus_call_get(void *context)
+{
+	get_device(&((struct rbus_device *)context)->dev);
+}
+
+static void rbus_call_put(void *context)
+{
+	put_device(&((struct rbus_device *)context)->dev);
+}
+
+/**
+ * rbus_query_interface() - get the bus's child-to-bus calls
+ * @rdev: the child
+ * @ops: the table to fill, with @size and @version set by the caller
+ *
+ * Like a KMDF bus interface: the table holds one reference on its context,
+ * taken here (InterfaceReference); the caller drops it with @ops->put
+ * (InterfaceDereference).
+ *
+ * Return: 0, or -EINVAL when @size or @version is not this core's.
+ */
+int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops)
+{
+	if (ops->size != sizeof(*ops) || ops->version != RBUS_OPS_VERSION)
+		return -EINVAL;
+
+	ops->context = rdev;
+	ops->get = rbus_call_get;
+	ops->put = rbus_call_put;
+	ops->transfer = rbus_call_transfer;
+	ops->reg_read = rbus_call_reg_read;
+	ops->reg_write = rbus_call_reg_write;
+	ops->subscribe = rbus_call_subscribe;
+	ops->get(ops->context);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(rbus_query_interface);
 
 /**
  * rbus_child_publish() - publish a child's bus-to-child calls

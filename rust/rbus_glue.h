@@ -58,11 +58,59 @@ struct rbus_child_ops {
 };
 
 /**
+ * struct rbus_bus_ops - the child-to-bus calls a child gets from the bus
+ * @size: sizeof(struct rbus_bus_ops) as the child was built; set by the child
+ * @version: %RBUS_OPS_VERSION; set by the child
+ * @context: the bus's, passed back in every call
+ * @get: takes a reference on @context, which stays valid while one is held
+ * @put: drops one
+ * @transfer: writes @tx, then reads @rx, as one transaction; may sleep
+ * @reg_read: reads register @reg of the device; may sleep
+ * @reg_write: writes it; may sleep
+ * @subscribe: the event kinds, as a mask of (1 << kind), to deliver
+ *
+ * rbus_query_interface() fills the table and takes one reference. Once the
+ * child is removed, every call fails with -ENODEV without touching the
+ * controller, however long the child keeps the table.
+ */
+struct rbus_bus_ops {
+	u32 size;
+	u32 version;
+	void *context;
+	void (*get)(void *context);
+	void (*put)(void *context);
+	int (*transfer)(void *context, const void *tx, size_t tx_len, void *rx, size_t rx_len);
+	int (*reg_read)(void *context, u32 reg, u32 *val);
+	int (*reg_write)(void *context, u32 reg, u32 val);
+	int (*subscribe)(void *context, u32 mask);
+};
+
+/**
+ * struct rbus_hw_ops - a controller's implementation of the child-to-bus calls
+ * @transfer: see struct rbus_bus_ops; every member must be set
+ * @reg_read: likewise
+ * @reg_write: likewise
+ * @subscribe: likewise
+ *
+ * The bus core calls these inside an SRCU-fast read-side critical section
+ * that rbus_device_unregister() waits for, so the controller may free @ctx
+ * once that returns.
+ */
+struct rbus_hw_ops {
+	int (*transfer)(void *ctx, const void *tx, size_t tx_len, void *rx, size_t rx_len);
+	int (*reg_read)(void *ctx, u32 reg, u32 *val);
+	int (*reg_write)(void *ctx, u32 reg, u32 val);
+	int (*subscribe)(void *ctx, u32 mask);
+};
+
+/**
  * struct rbus_device_stats - per-CPU counters of a child
  * @events_delivered: events handed to the child's @event callback
+ * @calls: child-to-bus calls that reached the controller
  */
 struct rbus_device_stats {
 	u64 events_delivered;
+	u64 calls;
 };
 
 /**
@@ -74,6 +122,9 @@ struct rbus_device_stats {
  * @child_ops: the published table, or NULL; readers hold @ssp
  * @ops_lock: serializes publishing and unpublishing
  * @stats: the counters, per CPU so the hot path shares no cache line
+ * @hw: the controller's implementation of child-to-bus calls, or NULL once
+ *	the child is removed; readers hold rbus_call_srcu
+ * @hw_ctx: its context
  */
 struct rbus_device {
 	struct device dev;
@@ -83,6 +134,8 @@ struct rbus_device {
 	const struct rbus_child_ops __rcu *child_ops;
 	struct mutex ops_lock;	/* serializes @child_ops updates */
 	struct rbus_device_stats __percpu *stats;
+	const struct rbus_hw_ops __rcu *hw;
+	void *hw_ctx;
 };
 
 /**
@@ -105,7 +158,8 @@ void rbus_bus_unregister(void);
 struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 				    const char *compatible,
 				    struct fwnode_handle *fwnode,
-				    struct srcu_struct *ssp);
+				    struct srcu_struct *ssp,
+				    const struct rbus_hw_ops *hw, void *hw_ctx);
 void rbus_device_unregister(struct rbus_device *rdev);
 u32 rbus_device_addr(const struct rbus_device *rdev);
 const char *rbus_device_compatible(const struct rbus_device *rdev);
@@ -114,6 +168,7 @@ int rbus_driver_register(struct rbus_driver *drv, size_t size,
 			 struct module *owner, const char *name);
 void rbus_driver_unregister(struct rbus_driver *drv);
 
+int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops);
 int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
 void rbus_child_unpublish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
 int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Bus-to-child calls: events raised through the controller's debugfs file
- * `raise` reach the published callbacks of rbus_test_child, exactly once
- * each, and never after the child's unbind began, even while it rebinds
- * under a stream of sleeping callbacks.
+ * The ops table: events raised through the controller's debugfs file `raise`
+ * reach the published callbacks of rbus_test_child, exactly once each, and
+ * never after the child's unbind began, even while it rebinds under a stream
+ * of sleeping callbacks; the child's calls reach the simulated device.
  *
  * RBUS_STRESS_CYCLES sets the number of unbind/bind cycles (default 100).
  */
@@ -74,10 +74,10 @@ TEST_F(events, raise_errors)
 
 	/* No child there. */
 	EXPECT_EQ(-ENOENT, write_str(self->raise, "0x31 1 0"));
-	/* rbus_demo publishes no event callbacks. */
+	/* rbus_demo subscribed to nothing, so its device raises nothing. */
 	snprintf(line, sizeof(line), "0x10 1 0");
-	EXPECT_EQ(-ENODEV, write_str(self->raise, line));
-	/* Nor does an unbound child. */
+	EXPECT_EQ(-ENOMSG, write_str(self->raise, line));
+	/* An unbound child's events find no callbacks. */
 	ASSERT_EQ(0, write_str(TEST_DRIVER "/unbind", self->name));
 	EXPECT_EQ(-ENODEV, write_str(self->raise, "0x30 1 0"));
 	ASSERT_EQ(0, write_str(TEST_DRIVER "/bind", self->name));
@@ -87,6 +87,22 @@ TEST_F(events, raise_errors)
 	EXPECT_EQ(-EINVAL, write_str(self->raise, "0x30 1 0 0"));
 	EXPECT_EQ(-EINVAL, write_str(self->raise, "0x30 0x100000000 0"));
 	EXPECT_EQ(-EINVAL, write_str(self->raise, "0x400 1 0"));
+	/* rbus_test_child subscribes to every kind but 31. */
+	EXPECT_EQ(-ENOMSG, write_str(self->raise, "0x30 31 0"));
+}
+
+TEST_F(events, child_calls_reach_the_controller)
+{
+	char path[PATH_MAX], drv[PATH_MAX];
+
+	/* Bound means its probe saw every call answer as the simulated device should. */
+	ASSERT_STREQ("rbus_test_child", bound_driver(self->name, drv, sizeof(drv)));
+	snprintf(path, sizeof(path), RBUS_DEVICES "/%s/calls", self->name);
+	/* reg_write, reg_read, transfer and subscribe, per bind. */
+	EXPECT_EQ(4ULL, read_u64(path));
+	ASSERT_EQ(0, write_str(TEST_DRIVER "/unbind", self->name));
+	ASSERT_EQ(0, write_str(TEST_DRIVER "/bind", self->name));
+	EXPECT_EQ(8ULL, read_u64(path));
 }
 
 static atomic_bool stop;

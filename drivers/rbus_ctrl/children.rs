@@ -2,6 +2,7 @@
 
 //! The set of children of one controller: bounded, one per address.
 
+use super::sim::SimChild;
 use crate::rbus::{
     self,
     srcu::SrcuFast, //
@@ -20,11 +21,13 @@ use kernel::{
     },
 };
 
-/// A registered child, its address and the sequence number of its last event.
+/// A registered child, its address, its simulated device and the sequence number of its last
+/// event.
 struct Child {
     addr: u32,
     seq: u64,
-    reg: rbus::Registration,
+    sim: Arc<SimChild>,
+    reg: rbus::Registration<SimChild>,
 }
 
 /// The children of one controller.
@@ -72,6 +75,7 @@ impl Children {
         if list.len() >= self.max {
             return Err(ENOSPC);
         }
+        let sim = Arc::pin_init(SimChild::new(), GFP_KERNEL)?;
         let reg = rbus::Registration::new(
             &self.dev,
             &self.nr,
@@ -79,8 +83,17 @@ impl Children {
             compatible,
             fwnode,
             Some(&self.srcu),
+            Some(sim.clone()),
         )?;
-        list.push(Child { addr, seq: 0, reg }, GFP_KERNEL)?;
+        list.push(
+            Child {
+                addr,
+                seq: 0,
+                sim,
+                reg,
+            },
+            GFP_KERNEL,
+        )?;
         Ok(())
     }
 
@@ -98,13 +111,17 @@ impl Children {
     }
 
     /// Raises an event of `kind` at the child at `addr`, numbered by the child's own sequence.
-    /// Returns `ENOENT` if there is no such child and `ENODEV` if its driver receives no events.
+    /// Returns `ENOENT` if there is no such child, `ENOMSG` if it did not subscribe to `kind` and
+    /// `ENODEV` if its driver receives no events.
     pub(crate) fn raise(&self, addr: u32, kind: u32, payload: u64) -> Result {
         let mut list = self.list.lock();
         let child = list
             .iter_mut()
             .find(|child| child.addr == addr)
             .ok_or(ENOENT)?;
+        if !child.sim.subscribed(kind) {
+            return Err(ENOMSG);
+        }
         child.seq += 1;
         child.reg.dispatch_event(kind, child.seq, payload)
     }

@@ -62,6 +62,47 @@ const _: () = {
     assert!(offset_of!(RawChildOps, event) == 32);
 };
 
+/// `struct rbus_bus_ops`: the child-to-bus calls a child gets from the bus.
+#[repr(C)]
+pub struct RawBusOps {
+    pub size: u32,
+    pub version: u32,
+    pub context: *mut c_void,
+    pub get: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub put: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub transfer: Option<
+        unsafe extern "C" fn(*mut c_void, *const c_void, usize, *mut c_void, usize) -> c_int,
+    >,
+    pub reg_read: Option<unsafe extern "C" fn(*mut c_void, u32, *mut u32) -> c_int>,
+    pub reg_write: Option<unsafe extern "C" fn(*mut c_void, u32, u32) -> c_int>,
+    pub subscribe: Option<unsafe extern "C" fn(*mut c_void, u32) -> c_int>,
+}
+
+const _: () = {
+    use core::mem::{
+        offset_of,
+        size_of, //
+    };
+    assert!(size_of::<RawBusOps>() == 64);
+    assert!(offset_of!(RawBusOps, context) == 8);
+    assert!(offset_of!(RawBusOps, get) == 16);
+    assert!(offset_of!(RawBusOps, put) == 24);
+    assert!(offset_of!(RawBusOps, transfer) == 32);
+    assert!(offset_of!(RawBusOps, reg_read) == 40);
+    assert!(offset_of!(RawBusOps, reg_write) == 48);
+    assert!(offset_of!(RawBusOps, subscribe) == 56);
+};
+
+/// `struct rbus_hw_ops`: a controller's implementation of the child-to-bus calls.
+#[repr(C)]
+pub struct RawHwOps {
+    pub transfer:
+        Option<extern "C" fn(*mut c_void, *const c_void, usize, *mut c_void, usize) -> c_int>,
+    pub reg_read: Option<extern "C" fn(*mut c_void, u32, *mut u32) -> c_int>,
+    pub reg_write: Option<extern "C" fn(*mut c_void, u32, u32) -> c_int>,
+    pub subscribe: Option<extern "C" fn(*mut c_void, u32) -> c_int>,
+}
+
 /// The leading part of `struct rbus_device`.
 ///
 /// Only the embedded `struct device` is declared: Rust never allocates an `rbus_device` and
@@ -95,6 +136,8 @@ extern "C" {
         compatible: *const c_char,
         fwnode: *mut bindings::fwnode_handle,
         ssp: *mut bindings::srcu_struct,
+        hw: *const RawHwOps,
+        hw_ctx: *mut c_void,
     ) -> *mut RawDevice;
     pub fn rbus_device_unregister(rdev: *mut RawDevice);
     pub fn rbus_device_addr(rdev: *const RawDevice) -> u32;
@@ -106,6 +149,7 @@ extern "C" {
         name: *const c_char,
     ) -> c_int;
     pub fn rbus_driver_unregister(drv: *mut RawDriver);
+    pub fn rbus_query_interface(rdev: *mut RawDevice, ops: *mut RawBusOps) -> c_int;
     pub fn rbus_child_publish(rdev: *mut RawDevice, ops: *const RawChildOps) -> c_int;
     pub fn rbus_child_unpublish(rdev: *mut RawDevice, ops: *const RawChildOps);
     pub fn rbus_event_dispatch(rdev: *mut RawDevice, kind: u32, seq: u64, payload: u64) -> c_int;

@@ -8,6 +8,7 @@
 //! that uses them (`#[path = "../rust/rbus/mod.rs"] mod rbus;`). Only C symbols exported by the
 //! `rbus_core` module cross module boundaries; no Rust type does.
 
+pub mod calls;
 mod device;
 mod driver;
 pub mod events;

@@ -5,6 +5,11 @@
 //! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
 
 use super::{
+    calls::{
+        Hardware,
+        HwVtable,
+        NoHardware, //
+    },
     ffi,
     srcu::SrcuFast, //
 };
@@ -66,15 +71,20 @@ impl Drop for BusNumber {
 ///
 /// `rdev` is a device returned by `rbus_device_add()` that is not unregistered yet. If `srcu` is
 /// set, the device's bus-to-child calls use that domain, which lives at least as long as `self`.
-pub struct Registration {
+/// If `hw` is set, it is the context of the device's child-to-bus calls.
+pub struct Registration<H: Hardware = NoHardware> {
     rdev: NonNull<ffi::RawDevice>,
-    // Dropped after `rdev` is unregistered: the unbind of a driver synchronizes it.
+    // Dropped after `rdev` is unregistered, which waits for every call into them.
     _srcu: Option<Arc<SrcuFast>>,
+    _hw: Option<Arc<H>>,
 }
 
-impl Registration {
+impl<H: Hardware> Registration<H> {
     /// Creates and registers the child `<nr>-<addr>` of `parent`. With `srcu`, its driver may
     /// publish bus-to-child calls, which run in read-side sections of that domain.
+    ///
+    /// With `hw`, its child-to-bus calls reach that implementation until the registration is
+    /// dropped.
     ///
     /// Returns `EINVAL` for an address above [`super::ADDR_MAX`] or an empty or oversize
     /// compatible, and `EBUSY` if the address is taken on this bus.
@@ -85,6 +95,7 @@ impl Registration {
         compatible: &CStr,
         fwnode: Option<&FwNode>,
         srcu: Option<&Arc<SrcuFast>>,
+        hw: Option<Arc<H>>,
     ) -> Result<Self> {
         // CAST: `device::Device` is a transparent wrapper of `struct device`.
         let parent = core::ptr::from_ref(parent)
@@ -97,19 +108,43 @@ impl Registration {
                 .cast_mut()
         });
         let ssp = srcu.map_or(core::ptr::null_mut(), |srcu| srcu.as_raw());
+        let (hw_ops, hw_ctx) = match &hw {
+            Some(hw) => (
+                core::ptr::from_ref::<ffi::RawHwOps>(&HwVtable::<H>::OPS),
+                Arc::as_ptr(hw).cast_mut().cast(),
+            ),
+            None => (core::ptr::null(), core::ptr::null_mut()),
+        };
 
         // SAFETY: `parent` is a valid device, `compatible` is NUL-terminated, `fwnode` is NULL or
-        // a valid node and `ssp` is NULL or a valid SRCU-fast domain, which the returned
-        // registration keeps alive; the bus core copies the string and takes its own references.
+        // a valid node, `ssp` is NULL or a valid SRCU-fast domain and `hw_ctx` NULL or a live
+        // `H`, both of which the returned registration keeps alive until the device is
+        // unregistered; the bus core copies the string and takes its own references.
         let rdev = from_err_ptr(unsafe {
-            ffi::rbus_device_add(parent, nr.0, addr, compatible.as_char_ptr(), fwnode, ssp)
+            ffi::rbus_device_add(
+                parent,
+                nr.0,
+                addr,
+                compatible.as_char_ptr(),
+                fwnode,
+                ssp,
+                hw_ops,
+                hw_ctx,
+            )
         })?;
 
-        // INVARIANT: `rbus_device_add()` returned a registered device, and `srcu` is kept.
+        // INVARIANT: `rbus_device_add()` returned a registered device; `srcu` and `hw` are kept.
         Ok(Self {
             rdev: NonNull::new(rdev).ok_or(ENOMEM)?,
             _srcu: srcu.cloned(),
+            _hw: hw,
         })
+    }
+
+    /// The raw child, for the KUnit tests of the abstractions.
+    #[doc(hidden)]
+    pub fn as_raw(&self) -> *mut ffi::RawDevice {
+        self.rdev.as_ptr()
     }
 
     /// Delivers an event to the child's driver, if it published its calls: the protected
@@ -122,7 +157,7 @@ impl Registration {
     }
 }
 
-impl Drop for Registration {
+impl<H: Hardware> Drop for Registration<H> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the device is registered, and this is its only
         // unregistration.
@@ -132,8 +167,8 @@ impl Drop for Registration {
 
 // SAFETY: The registration only holds a pointer to a refcounted device, which may be unregistered
 // from any thread.
-unsafe impl Send for Registration {}
+unsafe impl<H: Hardware> Send for Registration<H> {}
 
 // SAFETY: Through a shared reference, `Registration` only dispatches events, which the bus core
 // allows from any thread concurrently.
-unsafe impl Sync for Registration {}
+unsafe impl<H: Hardware> Sync for Registration<H> {}

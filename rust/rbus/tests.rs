@@ -10,6 +10,10 @@ use kernel::prelude::*;
 mod tests {
     use super::super::rbus::{
         self,
+        calls::{
+            Bus,
+            Hardware, //
+        },
         srcu::SrcuFast,
         BusNumber,
         DeviceId,
@@ -128,6 +132,56 @@ mod tests {
         Ok(())
     }
 
+    /// A device whose register 0 reads back what was written last.
+    struct OneRegister(core::sync::atomic::AtomicU32);
+
+    impl Hardware for OneRegister {
+        fn reg_read(&self, reg: u32) -> Result<u32> {
+            if reg != 0 {
+                return Err(EINVAL);
+            }
+            Ok(self.0.load(Ordering::Relaxed))
+        }
+
+        fn reg_write(&self, reg: u32, val: u32) -> Result {
+            if reg != 0 {
+                return Err(EINVAL);
+            }
+            self.0.store(val, Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn bus_calls_fail_with_enodev_after_surprise_removal() -> Result {
+        let parent = faux::Registration::new(c"rbus-kunit-calls", None)?;
+        let dev = parent.as_ref().as_ref();
+        let nr = BusNumber::new()?;
+        let hw = Arc::new(
+            OneRegister(core::sync::atomic::AtomicU32::new(0)),
+            GFP_KERNEL,
+        )?;
+        let child = Registration::new(dev, &nr, 0x20, c"rbus,kunit", None, None, Some(hw))?;
+
+        // SAFETY: `child` is registered.
+        let bus = unsafe { Bus::from_raw(child.as_raw()) }?;
+        bus.reg_write(0, 0x5a5a)?;
+        assert_eq!(bus.reg_read(0)?, 0x5a5a);
+        assert_eq!(bus.reg_read(1).err(), Some(EINVAL));
+        // Calls the controller does not implement.
+        assert_eq!(bus.transfer(&[1], &mut [0]).err(), Some(EOPNOTSUPP));
+        assert_eq!(bus.subscribe(1).err(), Some(EOPNOTSUPP));
+
+        // The controller removes the child and frees its hardware state; the child still
+        // holds its handle.
+        drop(child);
+        assert_eq!(bus.reg_read(0).err(), Some(ENODEV));
+        assert_eq!(bus.reg_write(0, 1).err(), Some(ENODEV));
+        drop(bus);
+        drop(parent);
+        Ok(())
+    }
+
     #[test]
     fn bus_numbers_are_unique_and_reused() -> Result {
         let a = BusNumber::new()?;
@@ -148,25 +202,35 @@ mod tests {
         let dev = parent.as_ref().as_ref();
         let nr = BusNumber::new()?;
 
-        let child = Registration::new(dev, &nr, 0x10, c"rbus,kunit", None, None)?;
+        let child = <Registration>::new(dev, &nr, 0x10, c"rbus,kunit", None, None, None)?;
         assert_eq!(
-            Registration::new(dev, &nr, 0x10, c"rbus,kunit", None, None).err(),
+            <Registration>::new(dev, &nr, 0x10, c"rbus,kunit", None, None, None).err(),
             Some(EBUSY)
         );
         assert_eq!(
-            Registration::new(dev, &nr, rbus::ADDR_MAX + 1, c"rbus,kunit", None, None).err(),
+            <Registration>::new(
+                dev,
+                &nr,
+                rbus::ADDR_MAX + 1,
+                c"rbus,kunit",
+                None,
+                None,
+                None
+            )
+            .err(),
             Some(EINVAL)
         );
         assert_eq!(
-            Registration::new(dev, &nr, 0x11, c"", None, None).err(),
+            <Registration>::new(dev, &nr, 0x11, c"", None, None, None).err(),
             Some(EINVAL)
         );
         assert_eq!(
-            Registration::new(
+            <Registration>::new(
                 dev,
                 &nr,
                 0x12,
                 c"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",
+                None,
                 None,
                 None
             )
@@ -175,9 +239,9 @@ mod tests {
         );
 
         // The highest address is valid, and the same address on another bus is too.
-        let top = Registration::new(dev, &nr, rbus::ADDR_MAX, c"rbus,kunit", None, None)?;
+        let top = <Registration>::new(dev, &nr, rbus::ADDR_MAX, c"rbus,kunit", None, None, None)?;
         let nr2 = BusNumber::new()?;
-        let other = Registration::new(dev, &nr2, 0x10, c"rbus,kunit", None, None)?;
+        let other = <Registration>::new(dev, &nr2, 0x10, c"rbus,kunit", None, None, None)?;
 
         // Children go before their parent, as a controller's do.
         drop((other, top, child));
