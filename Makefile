@@ -11,7 +11,7 @@
 
 SHELL := /bin/bash
 RBUS_CACHE ?= $(HOME)/.cache/rbus
-export RBUS_CACHE KDIR EXTRA_TESTS RBUS_BREAK RBUS_STRESS_CYCLES
+export RBUS_CACHE KDIR EXTRA_TESTS RBUS_BREAK RBUS_STRESS_CYCLES RBUS_CHECK_TIMEOUT
 
 BUILD := $(CURDIR)/build
 
@@ -31,7 +31,7 @@ KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) W=1 KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
 RUST_SRCS := $(shell find drivers rust -name '*.rs')
 C_GLUE := $(wildcard rust/*.c rust/*.h)
 
-.PHONY: all modules setup kernel clean check run fmt fmt-check lint checkpatch \
+.PHONY: all modules setup kernel clean check soak run fmt fmt-check lint checkpatch \
 	selftests initramfs ssdt dt-check
 
 all: modules
@@ -83,6 +83,10 @@ initramfs: modules selftests
 
 check:
 	@scripts/check.sh
+
+# The stress tests at 10,000 cycles each: hours under TCG, not part of CI.
+soak:
+	@RBUS_STRESS_CYCLES=10000 RBUS_KSFT_TIMEOUT=14400 RBUS_CHECK_TIMEOUT=21600 scripts/check.sh
 
 run: initramfs ssdt
 	@$(ENV) && scripts/run-guest.sh run $$kdir/arch/x86/boot/bzImage \

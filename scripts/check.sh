@@ -11,6 +11,8 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+RBUS_CACHE=${RBUS_CACHE:-$HOME/.cache/rbus}
+export RBUS_CACHE
 out="$top/build/check"
 rm -rf "$out"
 mkdir -p "$out"

@@ -55,8 +55,11 @@ run_extra_tests() {
 }
 
 job_check() {
+	# A longer run (make soak) raises the runner's per-program timeout.
+	set --
+	[ -n "${RBUS_KSFT_TIMEOUT:-}" ] && set -- --override-timeout "$RBUS_KSFT_TIMEOUT"
 	echo "RBUS-RESULTS-BEGIN" >/dev/ttyS1
-	(cd /kselftest && ./run_kselftest.sh) 2>&1 | tee /dev/ttyS1
+	(cd /kselftest && ./run_kselftest.sh "$@") 2>&1 | tee /dev/ttyS1
 	run_extra_tests 2>&1 | tee /dev/ttyS1
 	echo "RBUS-RESULTS-END" >/dev/ttyS1
 	{

@@ -111,7 +111,7 @@ FIXTURE_TEARDOWN(stress)
 	run("rmmod rbus_swnode");
 }
 
-TEST_F_TIMEOUT(stress, hot_add_remove_against_bind_unbind, 600)
+TEST_F_TIMEOUT(stress, hot_add_remove_against_bind_unbind, 7200)
 {
 	struct adder a1 = { .base = 0x100 }, a2 = { .base = 0x200 };
 	pthread_t t1, t2, t3;
