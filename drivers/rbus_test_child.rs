@@ -2,7 +2,8 @@
 
 //! A test child driver for the ops table: binds to `rbus,test` children, checks every
 //! child-to-bus call in `probe` (it refuses to bind if one misbehaves), and counts every event it
-//! receives, and every *violation*: an event callback running once its `unbind` began.
+//! receives, and every *violation*: an event callback running once its `unbind` began, or an
+//! event older than the one before it.
 //!
 //! A correct bus unpublishes the callbacks and waits for running ones before `unbind`, so the
 //! violation count must stay zero. An event's payload, if non-zero, makes the callback sleep that
@@ -58,12 +59,18 @@ crate::rbus_device_table!(
 /// The event state of one bound child.
 struct Receiver {
     unbinding: AtomicBool,
+    /// The sequence number of the last event: each must be newer.
+    last_seq: AtomicU64,
 }
 
 #[vtable]
 impl Events for Receiver {
-    fn event(&self, _kind: u32, _seq: u64, payload: u64) {
+    fn event(&self, _kind: u32, seq: u64, payload: u64) {
         self.check();
+        // Events arrive in order, also those that waited for a resume.
+        if self.last_seq.swap(seq, Ordering::Relaxed) >= seq {
+            VIOLATIONS.fetch_add(1, Ordering::Relaxed);
+        }
         RECEIVED.fetch_add(1, Ordering::Relaxed);
         if payload > 0 {
             let us = payload.min(MAX_SLEEP_US);
@@ -120,6 +127,7 @@ impl rbus::Driver for TestChild {
         }
         let receiver = Receiver {
             unbinding: AtomicBool::new(false),
+            last_seq: AtomicU64::new(0),
         };
         Ok(Self {
             events: Publication::new(dev, Ok::<_, Error>(receiver))?,

@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/pm_runtime.h>
 #include <linux/property.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
@@ -136,18 +137,122 @@ static ssize_t calls_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(calls);
 
+static ssize_t events_deferred_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  rbus_stat_sum(to_rbus_device(dev),
+					offsetof(struct rbus_device_stats, events_deferred)));
+}
+static DEVICE_ATTR_RO(events_deferred);
+
+static ssize_t events_dropped_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  rbus_stat_sum(to_rbus_device(dev),
+					offsetof(struct rbus_device_stats, events_dropped)));
+}
+static DEVICE_ATTR_RO(events_dropped);
+
+static ssize_t events_pending_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct rbus_device *rdev = to_rbus_device(dev);
+
+	guard(spinlock_irqsave)(&rdev->queue_lock);
+	return sysfs_emit(buf, "%u\n", rdev->queue_len);
+}
+static DEVICE_ATTR_RO(events_pending);
+
 static struct attribute *rbus_dev_attrs[] = {
 	&dev_attr_compatible.attr,
 	&dev_attr_address.attr,
 	&dev_attr_modalias.attr,
 	&dev_attr_events_delivered.attr,
 	&dev_attr_calls.attr,
+	&dev_attr_events_deferred.attr,
+	&dev_attr_events_dropped.attr,
+	&dev_attr_events_pending.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(rbus_dev);
 
+static void rbus_deliver(struct rbus_device *rdev, const struct rbus_child_ops *ops,
+			 const struct rbus_event *ev)
+{
+	ops->event(ops->context, ev->kind, ev->seq, ev->payload);
+	this_cpu_inc(rdev->stats->events_delivered);
+}
+
+/* Drops every queued event, counting each; the child is unbinding. */
+static void rbus_queue_flush(struct rbus_device *rdev)
+{
+	guard(spinlock_irqsave)(&rdev->queue_lock);
+	this_cpu_add(rdev->stats->events_dropped, rdev->queue_len);
+	rdev->queue_len = 0;
+}
+
+/*
+ * D0 exit: from here on events wait in the queue. Set the flag, then wait
+ * out the callbacks that started before it: after that none runs until
+ * resume.
+ */
+static int rbus_runtime_suspend(struct device *dev)
+{
+	struct rbus_device *rdev = to_rbus_device(dev);
+
+	if (!rdev->ssp)
+		return 0;
+	WRITE_ONCE(rdev->suspended, true);
+	synchronize_srcu(rdev->ssp);
+	return 0;
+}
+
+/* D0 entry: deliver the queued events in order, then take new ones directly. */
+static int rbus_runtime_resume(struct device *dev)
+{
+	struct rbus_device *rdev = to_rbus_device(dev);
+	const struct rbus_child_ops *ops;
+	struct srcu_ctr __percpu *scp;
+	struct rbus_event ev;
+
+	if (!rdev->ssp)
+		return 0;
+
+	scp = srcu_read_lock_fast(rdev->ssp);
+	ops = srcu_dereference(rdev->child_ops, rdev->ssp);
+	for (;;) {
+		bool more;
+
+		scoped_guard(spinlock_irqsave, &rdev->queue_lock) {
+			more = rdev->queue_len;
+			if (more) {
+				ev = rdev->queue[rdev->queue_head];
+				rdev->queue_head = (rdev->queue_head + 1) % RBUS_EVENT_QUEUE_DEPTH;
+				rdev->queue_len--;
+			} else {
+				WRITE_ONCE(rdev->suspended, false);
+			}
+		}
+		if (!more)
+			break;
+		if (ops)
+			rbus_deliver(rdev, ops, &ev);
+		else
+			this_cpu_inc(rdev->stats->events_dropped);
+	}
+	srcu_read_unlock_fast(rdev->ssp, scp);
+	return 0;
+}
+
+static const struct dev_pm_ops rbus_pm_ops = {
+	RUNTIME_PM_OPS(rbus_runtime_suspend, rbus_runtime_resume, NULL)
+};
+
 static const struct bus_type rbus_bus_type = {
 	.name = "rbus",
+	.pm = &rbus_pm_ops,
 	.match = rbus_match,
 	.uevent = rbus_uevent,
 	.probe = rbus_probe,
@@ -221,6 +326,7 @@ struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 		return ERR_PTR(-ENOMEM);
 	}
 	rdev->ssp = ssp;
+	spin_lock_init(&rdev->queue_lock);
 	rdev->hw_ctx = hw_ctx;
 	RCU_INIT_POINTER(rdev->hw, hw);
 	mutex_init(&rdev->ops_lock);
@@ -255,6 +361,14 @@ struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 	if (ret)
 		goto err_put;
 
+	/*
+	 * Runtime PM starts forbidden ("on" in power/control), as for most
+	 * buses: user space or a driver allows D0 exit.
+	 */
+	pm_runtime_set_active(&rdev->dev);
+	pm_runtime_forbid(&rdev->dev);
+	pm_runtime_enable(&rdev->dev);
+
 	return rdev;
 
 err_put:
@@ -274,6 +388,7 @@ EXPORT_SYMBOL_GPL(rbus_device_add);
  */
 void rbus_device_unregister(struct rbus_device *rdev)
 {
+	pm_runtime_disable(&rdev->dev);
 	device_del(&rdev->dev);
 	RCU_INIT_POINTER(rdev->hw, NULL);
 	synchronize_srcu(&rbus_call_srcu);
@@ -487,6 +602,7 @@ static void __rbus_child_unpublish(struct rbus_device *rdev,
 	if (!IS_ENABLED(CONFIG_RBUS_BREAK_SKIP_SYNC))
 		synchronize_srcu(rdev->ssp);
 
+	rbus_queue_flush(rdev);
 	if (old->put)
 		old->put(old->context);
 }
@@ -522,24 +638,49 @@ EXPORT_SYMBOL_GPL(rbus_child_unpublish);
  * critical section and touches only per-CPU data besides the child's table.
  * May sleep if the child's callback does.
  *
- * Return: 0 when delivered, -ENODEV when no table is published.
+ * A suspended child gets no call: the event waits in its queue, or is
+ * counted as dropped when the queue is full.
+ *
+ * Return: 0 when delivered, queued or dropped; -ENODEV when no table is
+ * published.
  */
 int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload)
 {
+	struct rbus_event ev = { .kind = kind, .seq = seq, .payload = payload };
 	const struct rbus_child_ops *ops;
 	struct srcu_ctr __percpu *scp;
-	int ret = -ENODEV;
+	int ret = 0;
 
 	if (!rdev->ssp)
 		return -ENODEV;
 
 	scp = srcu_read_lock_fast(rdev->ssp);
 	ops = srcu_dereference(rdev->child_ops, rdev->ssp);
-	if (ops) {
-		ops->event(ops->context, kind, seq, payload);
-		this_cpu_inc(rdev->stats->events_delivered);
-		ret = 0;
+	if (!ops) {
+		ret = -ENODEV;
+		goto out;
 	}
+
+	/* The hot path only reads the flag; the queue is for suspended children. */
+	if (READ_ONCE(rdev->suspended)) {
+		scoped_guard(spinlock_irqsave, &rdev->queue_lock) {
+			if (rdev->suspended) {
+				if (rdev->queue_len == RBUS_EVENT_QUEUE_DEPTH) {
+					this_cpu_inc(rdev->stats->events_dropped);
+				} else {
+					unsigned int tail = (rdev->queue_head + rdev->queue_len) %
+							    RBUS_EVENT_QUEUE_DEPTH;
+
+					rdev->queue[tail] = ev;
+					rdev->queue_len++;
+					this_cpu_inc(rdev->stats->events_deferred);
+				}
+				goto out;
+			}
+		}
+	}
+	rbus_deliver(rdev, ops, &ev);
+out:
 	srcu_read_unlock_fast(rdev->ssp, scp);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <linux/device.h>
 #include <linux/mod_devicetable.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 
 struct srcu_ctr;
 struct srcu_struct;
@@ -30,6 +31,9 @@ struct rbus_device_id {
 	char compatible[RBUS_COMPATIBLE_SIZE];
 	kernel_ulong_t driver_data;
 };
+
+/* Events a suspended child can have waiting for its resume. */
+#define RBUS_EVENT_QUEUE_DEPTH	64
 
 /* The version of struct rbus_child_ops this core implements. */
 #define RBUS_OPS_VERSION	1
@@ -107,10 +111,26 @@ struct rbus_hw_ops {
  * struct rbus_device_stats - per-CPU counters of a child
  * @events_delivered: events handed to the child's @event callback
  * @calls: child-to-bus calls that reached the controller
+ * @events_deferred: events queued while the child was suspended
+ * @events_dropped: events lost: the queue was full, or the child unbound
  */
 struct rbus_device_stats {
 	u64 events_delivered;
 	u64 calls;
+	u64 events_deferred;
+	u64 events_dropped;
+};
+
+/**
+ * struct rbus_event - an event waiting for its child's resume
+ * @kind: the event kind
+ * @seq: its sequence number
+ * @payload: its payload
+ */
+struct rbus_event {
+	u32 kind;
+	u64 seq;
+	u64 payload;
 };
 
 /**
@@ -125,6 +145,13 @@ struct rbus_device_stats {
  * @hw: the controller's implementation of child-to-bus calls, or NULL once
  *	the child is removed; readers hold rbus_call_srcu
  * @hw_ctx: its context
+ * @suspended: runtime suspended (D0 exit): events wait in @queue. Suspend
+ *	sets it, then waits out the callbacks that started before; readers
+ *	only read it
+ * @queue_lock: protects @queue, @queue_len and the clearing of @suspended
+ * @queue: events raised while suspended, oldest at @queue_head
+ * @queue_head: index of the oldest queued event
+ * @queue_len: number of queued events
  */
 struct rbus_device {
 	struct device dev;
@@ -136,6 +163,11 @@ struct rbus_device {
 	struct rbus_device_stats __percpu *stats;
 	const struct rbus_hw_ops __rcu *hw;
 	void *hw_ctx;
+	bool suspended;
+	spinlock_t queue_lock;	/* protects the queue and clearing @suspended */
+	struct rbus_event queue[RBUS_EVENT_QUEUE_DEPTH];
+	unsigned int queue_head;
+	unsigned int queue_len;
 };
 
 /**

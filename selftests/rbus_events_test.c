@@ -105,6 +105,61 @@ TEST_F(events, child_calls_reach_the_controller)
 	EXPECT_EQ(8ULL, read_u64(path));
 }
 
+static bool wait_runtime_status(const char *dev, const char *want)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), RBUS_DEVICES "/%s/power/runtime_status", dev);
+	for (int i = 0; i < 500; i++) {
+		if (!read_str(path, buf, sizeof(buf)) && !strcmp(buf, want))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static unsigned long long counter(const char *dev, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), RBUS_DEVICES "/%s/%s", dev, name);
+	return read_u64(path);
+}
+
+/* D0 exit: a suspended child gets no callback; its events wait, bounded. */
+TEST_F(events, suspended_child_gets_events_on_resume)
+{
+	unsigned long long received = read_u64(TEST_CHILD "/received");
+	char control[PATH_MAX];
+
+	snprintf(control, sizeof(control), RBUS_DEVICES "/%s/power/control", self->name);
+	ASSERT_EQ(0, write_str(control, "auto"));
+	ASSERT_TRUE(wait_runtime_status(self->name, "suspended"));
+
+	/* 64 fit in the queue; the rest are dropped, and counted. */
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(0, write_str(self->raise, "0x30 1 0"));
+	EXPECT_EQ(received, read_u64(TEST_CHILD "/received"));
+	EXPECT_EQ(64ULL, counter(self->name, "events_pending"));
+	EXPECT_EQ(64ULL, counter(self->name, "events_deferred"));
+	EXPECT_EQ(36ULL, counter(self->name, "events_dropped"));
+	EXPECT_EQ(0ULL, counter(self->name, "events_delivered"));
+
+	/* D0 entry delivers them in order (the child counts any out of order). */
+	ASSERT_EQ(0, write_str(control, "on"));
+	ASSERT_TRUE(wait_runtime_status(self->name, "active"));
+	EXPECT_EQ(received + 64, read_u64(TEST_CHILD "/received"));
+	EXPECT_EQ(0ULL, counter(self->name, "events_pending"));
+	/* raised = delivered + pending + dropped */
+	EXPECT_EQ(100ULL, counter(self->name, "events_delivered") +
+		  counter(self->name, "events_pending") + counter(self->name, "events_dropped"));
+	EXPECT_EQ(0ULL, read_u64(TEST_CHILD "/violations"));
+
+	/* Awake again, events go straight through. */
+	EXPECT_EQ(0, write_str(self->raise, "0x30 1 0"));
+	EXPECT_EQ(received + 65, read_u64(TEST_CHILD "/received"));
+}
+
 static atomic_bool stop;
 /* Events delivered by raise_loop(), and failures the race does not explain. */
 static atomic_ullong raised;
