@@ -152,6 +152,8 @@ struct rbus_event {
  * @queue: events raised while suspended, oldest at @queue_head
  * @queue_head: index of the oldest queued event
  * @queue_len: number of queued events
+ * @resuming: resume is delivering the queue; new events wait for it
+ * @resume_lock: held while resume delivers the queue
  */
 struct rbus_device {
 	struct device dev;
@@ -168,6 +170,8 @@ struct rbus_device {
 	struct rbus_event queue[RBUS_EVENT_QUEUE_DEPTH];
 	unsigned int queue_head;
 	unsigned int queue_len;
+	bool resuming;
+	struct mutex resume_lock;	/* held while resume drains @queue */
 };
 
 /**

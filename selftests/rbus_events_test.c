@@ -251,4 +251,47 @@ TEST_F_TIMEOUT(events, rmmod_insmod_while_calling, 7200)
 	EXPECT_EQ(before + atomic_load(&raised), read_u64(self->delivered));
 }
 
+/* Runtime suspend and resume loops while events stream in. */
+TEST_F_TIMEOUT(events, suspend_resume_while_raising, 7200)
+{
+	const char *env = getenv("RBUS_STRESS_CYCLES");
+	int cycles = env ? atoi(env) : DEFAULT_CYCLES / 5;
+	unsigned long long received = read_u64(TEST_CHILD "/received");
+	char control[PATH_MAX];
+	pthread_t t1, t2;
+
+	ASSERT_LT(0, cycles);
+	snprintf(control, sizeof(control), RBUS_DEVICES "/%s/power/control", self->name);
+	atomic_store(&stop, false);
+	atomic_store(&raised, 0);
+	atomic_store(&unexpected, 0);
+	ASSERT_EQ(0, pthread_create(&t1, NULL, raise_loop, self->raise));
+	ASSERT_EQ(0, pthread_create(&t2, NULL, raise_loop, self->raise));
+
+	for (int i = 0; i < cycles; i++) {
+		EXPECT_EQ(0, write_str(control, "auto"));
+		usleep(3000);
+		EXPECT_EQ(0, write_str(control, "on"));
+		usleep(3000);
+	}
+
+	atomic_store(&stop, true);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	ASSERT_TRUE(wait_runtime_status(self->name, "active"));
+
+	TH_LOG("%d suspend/resume cycles, %llu events raised, %llu deferred, %llu dropped",
+	       cycles, atomic_load(&raised), counter(self->name, "events_deferred"),
+	       counter(self->name, "events_dropped"));
+	EXPECT_EQ(0, atomic_load(&unexpected));
+	EXPECT_EQ(0ULL, read_u64(TEST_CHILD "/violations"));
+	/* The suspended state was hit: events waited for a resume. */
+	EXPECT_LT(0ULL, counter(self->name, "events_deferred"));
+	/* raised = delivered + pending + dropped, and the child saw every delivery. */
+	EXPECT_EQ(atomic_load(&raised), counter(self->name, "events_delivered") +
+		  counter(self->name, "events_pending") + counter(self->name, "events_dropped"));
+	EXPECT_EQ(received + counter(self->name, "events_delivered"),
+		  read_u64(TEST_CHILD "/received"));
+}
+
 TEST_HARNESS_MAIN
