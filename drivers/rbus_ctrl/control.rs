@@ -25,8 +25,9 @@ fn line(input: &[u8]) -> &[u8] {
     input.strip_suffix(b"\n").unwrap_or(input)
 }
 
-/// Parses an address as `kstrtou32(s, 0, ...)` does, then checks its range.
-pub(crate) fn parse_addr(s: &[u8]) -> Result<u32> {
+/// Parses a number with base 0, as `kstrtou64(s, 0, ...)` does without a sign: `0x` hex, a
+/// leading `0` octal, else decimal.
+fn parse_number(s: &[u8]) -> Result<u64> {
     let (digits, radix) = if let Some(hex) = s.strip_prefix(b"0x").or(s.strip_prefix(b"0X")) {
         (hex, 16)
     } else if s.len() > 1 && s.first() == Some(&b'0') {
@@ -37,19 +38,21 @@ pub(crate) fn parse_addr(s: &[u8]) -> Result<u32> {
     if digits.is_empty() {
         return Err(EINVAL);
     }
-
-    let mut value: u32 = 0;
-    for &c in digits {
+    digits.iter().try_fold(0u64, |value, &c| {
         let digit = char::from(c).to_digit(radix).ok_or(EINVAL)?;
-        value = value
-            .checked_mul(radix)
-            .and_then(|v| v.checked_add(digit))
-            .ok_or(EINVAL)?;
+        value
+            .checked_mul(u64::from(radix))
+            .and_then(|v| v.checked_add(u64::from(digit)))
+            .ok_or(EINVAL)
+    })
+}
+
+/// Parses an address with base 0, then checks its range.
+pub(crate) fn parse_addr(s: &[u8]) -> Result<u32> {
+    match u32::try_from(parse_number(s)?) {
+        Ok(addr) if addr <= rbus::ADDR_MAX => Ok(addr),
+        _ => Err(EINVAL),
     }
-    if value > rbus::ADDR_MAX {
-        return Err(EINVAL);
-    }
-    Ok(value)
 }
 
 /// Checks a compatible string: 1 to 63 printable characters, no blanks.
@@ -80,31 +83,13 @@ impl sysfs::Store for NewDevice {
     }
 }
 
-/// Parses one decimal or `0x` number, as `kstrtou64(s, 0, ...)` does.
-fn parse_u64(s: &[u8]) -> Result<u64> {
-    let (digits, radix) = match s.strip_prefix(b"0x") {
-        Some(hex) => (hex, 16),
-        None => (s, 10),
-    };
-    if digits.is_empty() {
-        return Err(EINVAL);
-    }
-    digits.iter().try_fold(0u64, |value, &c| {
-        let digit = char::from(c).to_digit(radix).ok_or(EINVAL)?;
-        value
-            .checked_mul(u64::from(radix))
-            .and_then(|v| v.checked_add(u64::from(digit)))
-            .ok_or(EINVAL)
-    })
-}
-
 /// Handles a write to the debugfs file `raise`: `"<addr> <kind> <payload>"` raises one event at
 /// that child, synchronously, and fails with the delivery's errno.
 pub(crate) fn raise(children: &Children, input: &[u8]) -> Result {
     let mut words = line(input).split(|&c| c == b' ');
     let addr = parse_addr(words.next().ok_or(EINVAL)?)?;
-    let kind = u32::try_from(parse_u64(words.next().ok_or(EINVAL)?)?).map_err(|_| EINVAL)?;
-    let payload = parse_u64(words.next().ok_or(EINVAL)?)?;
+    let kind = u32::try_from(parse_number(words.next().ok_or(EINVAL)?)?).map_err(|_| EINVAL)?;
+    let payload = parse_number(words.next().ok_or(EINVAL)?)?;
     if words.next().is_some() {
         return Err(EINVAL);
     }
