@@ -5,6 +5,7 @@
 #   make            build the modules (and, without KDIR, the cached kernel)
 #   make check      boot QEMU, run every test, fail on a failed test or a splat
 #   make run        boot QEMU and walk through /sys/bus/rbus
+#   make bench      per-call cost against refscale, on a kernel without lockdep
 #
 # KDIR=<tree> uses another Rust-enabled kernel build tree. RBUS_CACHE (default
 # ~/.cache/rbus) holds the tools, the kernel source and the cached kernel.
@@ -29,9 +30,9 @@ ENV := . $(RBUS_CACHE)/env.sh && kdir=$$($(KDIR_CMD)) && \
 
 KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) W=1 KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
 RUST_SRCS := $(shell find drivers rust -name '*.rs')
-C_GLUE := $(wildcard rust/*.c rust/*.h)
+C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h bench/*.c selftests/modules/*.c))
 
-.PHONY: all modules setup kernel clean check soak run fmt fmt-check lint checkpatch \
+.PHONY: all modules setup kernel clean check soak bench run fmt fmt-check lint checkpatch \
 	selftests initramfs ssdt dt-check
 
 all: modules
@@ -87,6 +88,10 @@ check:
 # The stress tests at 10,000 cycles each: hours under TCG, not part of CI.
 soak:
 	@RBUS_STRESS_CYCLES=10000 RBUS_KSFT_TIMEOUT=14400 RBUS_CHECK_TIMEOUT=21600 scripts/check.sh
+
+# Per-call cost against refscale on the benchmark kernel; not part of CI.
+bench:
+	@scripts/bench.sh
 
 run: initramfs ssdt
 	@$(ENV) && scripts/run-guest.sh run $$kdir/arch/x86/boot/bzImage \

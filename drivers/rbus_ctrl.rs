@@ -41,7 +41,13 @@ use control::{
     DeleteDevice,
     NewDevice, //
 };
-use rbus::sysfs::DeviceAttribute;
+use rbus::{
+    sysfs::DeviceAttribute,
+    ticker::{
+        Tick,
+        Ticker, //
+    },
+};
 
 /// The range of the `max_children` parameter.
 const MAX_CHILDREN_RANGE: core::ops::RangeInclusive<u32> = 1..=4096;
@@ -52,21 +58,35 @@ kernel::of_device_table!(
     [(of::DeviceId::new(c"rbus,sim-controller"), ())]
 );
 
-/// A bound controller.
-/// The longest write to the debugfs `raise` file.
-const RAISE_MAX: usize = 64;
+/// The longest write to the debugfs files `raise` and `storm`.
+const WRITE_MAX: usize = 64;
 
+/// The simulated device's event source: a storm ticker that raises the events due every jiffy,
+/// in process context, as a threaded interrupt handler would.
+struct EventSource(Arc<Children>);
+
+impl Tick for EventSource {
+    fn tick(&self) -> Option<kernel::time::Jiffies> {
+        self.0.storm_tick().then_some(1)
+    }
+}
+
+/// A bound controller.
 #[pin_data]
 struct Controller {
-    // Drop order matters: the control files go first, so no write is in progress when the last
-    // reference to `_children` goes and takes every child with it.
+    // Drop order matters: the control files go first, so no write is in progress when the
+    // ticker is cancelled, and then the last reference to `_children` goes and takes every child
+    // with it.
     #[pin]
     _raise: debugfs::File<Arc<Children>>,
+    #[pin]
+    _storm: debugfs::File<Arc<Ticker<EventSource>>>,
     _debugfs: debugfs::Dir,
     #[pin]
     _new_device: DeviceAttribute<NewDevice>,
     #[pin]
     _delete_device: DeviceAttribute<DeleteDevice>,
+    _ticker: Arc<Ticker<EventSource>>,
     _children: Arc<Children>,
 }
 
@@ -80,15 +100,29 @@ impl Controller {
     }
 }
 
-/// Writes to the debugfs file `raise`, see [`control::raise`].
-fn raise_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result {
-    let mut buf = [0u8; RAISE_MAX];
+/// Reads a whole write to a debugfs control file into `buf`.
+fn read_write<'a>(buf: &'a mut [u8; WRITE_MAX], reader: &mut UserSliceReader) -> Result<&'a [u8]> {
     let len = reader.len();
-    if len > RAISE_MAX {
+    if len > WRITE_MAX {
         return Err(EINVAL);
     }
     reader.read_slice(&mut buf[..len])?;
-    control::raise(children, &buf[..len])
+    Ok(&buf[..len])
+}
+
+/// Writes to the debugfs file `raise`, see [`control::raise`].
+fn raise_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; WRITE_MAX];
+    control::raise(children, read_write(&mut buf, reader)?)
+}
+
+/// Writes to the debugfs file `storm`, see [`control::storm`].
+fn storm_write(ticker: &Arc<Ticker<EventSource>>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; WRITE_MAX];
+    if control::storm(&ticker.data().0, read_write(&mut buf, reader)?)? {
+        ticker.start(0);
+    }
+    Ok(())
 }
 
 impl platform::Driver for Controller {
@@ -134,9 +168,11 @@ impl platform::Driver for Controller {
 
             let name = CString::try_from_fmt(fmt!("rbus{}", children.bus_nr()))?;
             let dir = debugfs::Dir::new(&name);
+            let ticker = Arc::pin_init(Ticker::new(EventSource(children.clone())), GFP_KERNEL)?;
 
             Ok(try_pin_init!(Self {
                 _raise <- dir.write_callback_file(c"raise", children.clone(), &raise_write),
+                _storm <- dir.write_callback_file(c"storm", ticker.clone(), &storm_write),
                 _debugfs: dir,
                 _new_device <- DeviceAttribute::new(dev, c"new_device", NewDevice(children.clone())),
                 _delete_device <- DeviceAttribute::new(
@@ -144,6 +180,7 @@ impl platform::Driver for Controller {
                     c"delete_device",
                     DeleteDevice(children.clone())
                 ),
+                _ticker: ticker,
                 _children: children,
             }? Error))
         })

@@ -9,8 +9,15 @@
 //! violation count must stay zero. An event's payload, if non-zero, makes the callback sleep that
 //! many microseconds, which widens the window a broken teardown leaves open.
 //!
+//! Every event callback also calls the bus (a register read that may resume the controller), so
+//! an event storm keeps the children calling while the tests tear children and controllers down.
+//! Such a call cannot fail while the child is bound; a failure counts in `call_errors`.
+//!
 //! The counts are module-wide, so they survive unbind, and are shown in debugfs under
-//! `rbus_test_child/`: `received` and `violations`.
+//! `rbus_test_child/`: `received`, `violations` and `call_errors`.
+//!
+//! Each bound child also has a write-only sysfs file `call`: writing `wait` reads a register with
+//! the sleeping flavour, `try` with the `try_` flavour; the write fails with the call's errno.
 
 use core::sync::atomic::{
     AtomicBool,
@@ -22,6 +29,7 @@ use kernel::{
     device::Core,
     driver,
     prelude::*,
+    sync::Arc,
     time::{
         delay::fsleep,
         Delta, //
@@ -38,12 +46,18 @@ use rbus::{
         Events,
         Publication, //
     },
+    sysfs::{
+        DeviceAttribute,
+        Store, //
+    },
 };
 
 /// Events received by any instance.
 static RECEIVED: AtomicU64 = AtomicU64::new(0);
 /// Event callbacks that ran after their instance's `unbind` began.
 static VIOLATIONS: AtomicU64 = AtomicU64::new(0);
+/// Child-to-bus calls from an event callback that failed.
+static CALL_ERRORS: AtomicU64 = AtomicU64::new(0);
 
 /// The longest sleep an event may ask for, in microseconds.
 const MAX_SLEEP_US: u64 = 100_000;
@@ -58,6 +72,7 @@ crate::rbus_device_table!(
 
 /// The event state of one bound child.
 struct Receiver {
+    bus: Arc<Bus>,
     unbinding: AtomicBool,
     /// The sequence number of the last event: each must be newer.
     last_seq: AtomicU64,
@@ -72,6 +87,9 @@ impl Events for Receiver {
             VIOLATIONS.fetch_add(1, Ordering::Relaxed);
         }
         RECEIVED.fetch_add(1, Ordering::Relaxed);
+        if self.bus.reg_read(0).is_err() {
+            CALL_ERRORS.fetch_add(1, Ordering::Relaxed);
+        }
         if payload > 0 {
             let us = payload.min(MAX_SLEEP_US);
             fsleep(Delta::from_micros(i64::try_from(us).unwrap_or(0)));
@@ -88,11 +106,27 @@ impl Receiver {
     }
 }
 
+/// The `call` file of a bound child.
+struct CallFile(Arc<Bus>);
+
+impl Store for CallFile {
+    fn store(&self, input: &[u8]) -> Result {
+        match input.strip_suffix(b"\n").unwrap_or(input) {
+            b"wait" => self.0.reg_read(0).map(|_| ()),
+            b"try" => self.0.try_reg_read(0).map(|_| ()),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
 /// A bound test child.
+#[pin_data]
 struct TestChild {
-    // Drop order: unpublish the callbacks before giving up the bus handle.
+    // Drop order: the file goes, then the callbacks are unpublished; the last reference to the
+    // bus handle goes with them.
+    #[pin]
+    _call: DeviceAttribute<CallFile>,
     events: Publication<Receiver>,
-    _bus: Bus,
 }
 
 impl TestChild {
@@ -120,18 +154,21 @@ impl rbus::Driver for TestChild {
         dev: &'bound rbus::Device<Core<'_>>,
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self, Error> + 'bound {
-        let bus = Bus::new(dev)?;
-        if let Err(e) = Self::check_calls(&bus) {
-            dev_err!(dev.as_ref(), "child-to-bus calls failed: {:?}\n", e);
-            return Err(e);
-        }
-        let receiver = Receiver {
-            unbinding: AtomicBool::new(false),
-            last_seq: AtomicU64::new(0),
-        };
-        Ok(Self {
-            events: Publication::new(dev, Ok::<_, Error>(receiver))?,
-            _bus: bus,
+        pin_init::pin_init_scope(move || {
+            let bus = Arc::new(Bus::new(dev)?, GFP_KERNEL)?;
+            if let Err(e) = Self::check_calls(&bus) {
+                dev_err!(dev.as_ref(), "child-to-bus calls failed: {:?}\n", e);
+                return Err(e);
+            }
+            let receiver = Receiver {
+                bus: bus.clone(),
+                unbinding: AtomicBool::new(false),
+                last_seq: AtomicU64::new(0),
+            };
+            Ok(try_pin_init!(Self {
+                _call <- DeviceAttribute::new(dev.as_ref(), c"call", CallFile(bus)),
+                events: Publication::new(dev, Ok::<_, Error>(receiver))?,
+            }? Error))
         })
     }
 
@@ -150,6 +187,8 @@ struct TestChildModule {
     _received: debugfs::File<()>,
     #[pin]
     _violations: debugfs::File<()>,
+    #[pin]
+    _call_errors: debugfs::File<()>,
     _debugfs: debugfs::Dir,
 }
 
@@ -163,6 +202,9 @@ impl InPlaceModule for TestChildModule {
             }),
             _violations <- dir.read_callback_file(c"violations", (), &|(): &(), f| {
                 writeln!(f, "{}", VIOLATIONS.load(Ordering::Relaxed))
+            }),
+            _call_errors <- dir.read_callback_file(c"call_errors", (), &|(): &(), f| {
+                writeln!(f, "{}", CALL_ERRORS.load(Ordering::Relaxed))
             }),
             _debugfs: dir,
             _driver <- driver::Registration::new(<Self as kernel::ModuleMetadata>::NAME, module),

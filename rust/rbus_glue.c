@@ -119,6 +119,15 @@ static u64 rbus_stat_sum(const struct rbus_device *rdev, size_t offset)
 	return sum;
 }
 
+static ssize_t events_raised_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  rbus_stat_sum(to_rbus_device(dev),
+					offsetof(struct rbus_device_stats, events_raised)));
+}
+static DEVICE_ATTR_RO(events_raised);
+
 static ssize_t events_delivered_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
 {
@@ -169,6 +178,7 @@ static struct attribute *rbus_dev_attrs[] = {
 	&dev_attr_compatible.attr,
 	&dev_attr_address.attr,
 	&dev_attr_modalias.attr,
+	&dev_attr_events_raised.attr,
 	&dev_attr_events_delivered.attr,
 	&dev_attr_calls.attr,
 	&dev_attr_events_deferred.attr,
@@ -280,6 +290,99 @@ void rbus_bus_unregister(void)
 	ida_destroy(&rbus_bus_ida);
 }
 
+#define to_rbus_host(d)	container_of_const(d, struct rbus_host, dev)
+
+/*
+ * Controller D0 exit: set the flag, then wait out the child-to-bus calls that
+ * started before it. From then on a call resumes the host first, or fails
+ * with -EAGAIN if it may not sleep. rbus_call_srcu is shared by every
+ * controller, so this also waits for calls on other controllers; they are
+ * short.
+ */
+static int rbus_host_runtime_suspend(struct device *dev)
+{
+	WRITE_ONCE(to_rbus_host(dev)->suspended, true);
+	synchronize_srcu(&rbus_call_srcu);
+	return 0;
+}
+
+static int rbus_host_runtime_resume(struct device *dev)
+{
+	WRITE_ONCE(to_rbus_host(dev)->suspended, false);
+	return 0;
+}
+
+static const struct dev_pm_ops rbus_host_pm_ops = {
+	RUNTIME_PM_OPS(rbus_host_runtime_suspend, rbus_host_runtime_resume, NULL)
+};
+
+static void rbus_host_release(struct device *dev)
+{
+	kfree(to_rbus_host(dev));
+}
+
+static const struct device_type rbus_host_type = {
+	.name = "rbus_host",
+	.pm = &rbus_host_pm_ops,
+	.release = rbus_host_release,
+};
+
+/**
+ * rbus_host_add() - register the host device of a controller
+ * @parent: the controller device
+ * @nr: its bus number, from rbus_bus_nr_alloc()
+ *
+ * The host, "rbus<nr>", is the parent of the controller's children and
+ * carries the controller's runtime PM: power/control starts "on"; once it is
+ * "auto", the host suspends after %RBUS_HOST_AUTOSUSPEND_MS without calls
+ * (power/autosuspend_delay_ms changes that). Its children's power states are
+ * their own.
+ *
+ * Return: the host, to be passed to rbus_host_unregister() once all its
+ * children are unregistered, or an ERR_PTR().
+ */
+struct rbus_host *rbus_host_add(struct device *parent, int nr)
+{
+	struct rbus_host *host;
+	int ret;
+
+	host = kzalloc_obj(*host, GFP_KERNEL);
+	if (!host)
+		return ERR_PTR(-ENOMEM);
+	host->nr = nr;
+	device_initialize(&host->dev);
+	host->dev.parent = parent;
+	host->dev.type = &rbus_host_type;
+	ret = dev_set_name(&host->dev, "rbus%d", nr);
+	if (!ret)
+		ret = device_add(&host->dev);
+	if (ret) {
+		put_device(&host->dev);
+		return ERR_PTR(ret);
+	}
+
+	pm_runtime_set_active(&host->dev);
+	pm_suspend_ignore_children(&host->dev, true);
+	pm_runtime_set_autosuspend_delay(&host->dev, RBUS_HOST_AUTOSUSPEND_MS);
+	pm_runtime_use_autosuspend(&host->dev);
+	pm_runtime_forbid(&host->dev);
+	pm_runtime_enable(&host->dev);
+	return host;
+}
+EXPORT_SYMBOL_GPL(rbus_host_add);
+
+/**
+ * rbus_host_unregister() - remove a host added by rbus_host_add()
+ * @host: the host, with no children left
+ */
+void rbus_host_unregister(struct rbus_host *host)
+{
+	pm_runtime_disable(&host->dev);
+	pm_runtime_dont_use_autosuspend(&host->dev);
+	device_unregister(&host->dev);
+}
+EXPORT_SYMBOL_GPL(rbus_host_unregister);
+
 static void rbus_device_release(struct device *dev)
 {
 	struct rbus_device *rdev = to_rbus_device(dev);
@@ -295,8 +398,7 @@ static void rbus_device_release(struct device *dev)
 
 /**
  * rbus_device_add() - create and register a child device
- * @parent: the controller device
- * @bus_nr: the controller's bus number, from rbus_bus_nr_alloc()
+ * @host: the controller's host, from rbus_host_add()
  * @addr: address on the controller, at most %RBUS_ADDR_MAX
  * @compatible: NUL-terminated compatible string, copied
  * @fwnode: firmware node describing the child, or NULL; a reference is taken
@@ -305,14 +407,14 @@ static void rbus_device_release(struct device *dev)
  * @hw: the controller's child-to-bus calls for this child, or NULL
  * @hw_ctx: their context, valid until rbus_device_unregister() returns
  *
- * The device is named "<bus_nr>-<addr>" with the address as four hex digits.
+ * The device is named "<bus nr>-<addr>" with the address as four hex digits.
  * On failure everything is released here; the caller has nothing to put.
  *
  * Return: the registered device, to be passed to rbus_device_unregister(),
  * or an ERR_PTR(): -EINVAL for a bad address or compatible, -EBUSY when the
  * address is taken on this bus, -ENOMEM.
  */
-struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
+struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
 				    const char *compatible,
 				    struct fwnode_handle *fwnode,
 				    struct srcu_struct *ssp,
@@ -340,15 +442,16 @@ struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
 	RCU_INIT_POINTER(rdev->hw, hw);
 	mutex_init(&rdev->ops_lock);
 
+	rdev->host = host;
 	rdev->addr = addr;
 	strscpy(rdev->compatible, compatible);
 	device_initialize(&rdev->dev);
 	rdev->dev.bus = &rbus_bus_type;
-	rdev->dev.parent = parent;
+	rdev->dev.parent = &host->dev;
 	rdev->dev.release = rbus_device_release;
 	device_set_node(&rdev->dev, fwnode_handle_get(fwnode));
 
-	ret = dev_set_name(&rdev->dev, "%d-%04x", bus_nr, addr);
+	ret = dev_set_name(&rdev->dev, "%d-%04x", host->nr, addr);
 	if (ret)
 		goto err_put;
 
@@ -467,61 +570,145 @@ EXPORT_SYMBOL_GPL(rbus_driver_unregister);
 
 /*
  * The child-to-bus calls of struct rbus_bus_ops: each runs the controller's
- * implementation inside rbus_call_srcu, or fails with -ENODEV once the child
- * is removed. The context is the rbus_device, kept alive by the reference
- * the table holds; the controller's context is never touched after removal.
+ * implementation inside rbus_call_srcu with the host active, or fails with
+ * -ENODEV once the child is removed. The context is the rbus_device, kept
+ * alive by the reference the table holds; the controller's context and the
+ * host are only touched while rdev->hw is set, and the host outlives that.
  */
-static int rbus_call_transfer(void *context, const void *tx, size_t tx_len,
+
+/**
+ * struct rbus_call - a child-to-bus call in progress
+ * @scp: its rbus_call_srcu read-side cookie
+ * @held: the host whose runtime PM usage count the call holds, or NULL
+ */
+struct rbus_call {
+	struct srcu_ctr __percpu *scp;
+	struct rbus_host *held;
+};
+
+static void rbus_call_release(struct rbus_call *call)
+{
+	srcu_read_unlock_fast(&rbus_call_srcu, call->scp);
+	if (call->held) {
+		pm_runtime_put_autosuspend(&call->held->dev);
+		put_device(&call->held->dev);
+	}
+}
+
+/*
+ * Enters a call. An active host costs a flag read. A suspended one is resumed
+ * outside the read-side section, since its suspend waits for that section,
+ * and is then held active for the call; with %RBUS_CALL_NOWAIT the call
+ * fails instead.
+ *
+ * Return: the controller's table, to be followed by rbus_call_end(), or an
+ * ERR_PTR(): -ENODEV, -EAGAIN or an error of the resume.
+ */
+static const struct rbus_hw_ops *rbus_call_begin(struct rbus_device *rdev, u32 flags,
+						 struct rbus_call *call)
+{
+	const struct rbus_hw_ops *hw;
+	struct rbus_host *host;
+	int ret;
+
+	call->held = NULL;
+	for (;;) {
+		call->scp = srcu_read_lock_fast(&rbus_call_srcu);
+		hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
+		if (!hw) {
+			ret = -ENODEV;
+			break;
+		}
+		host = rdev->host;
+		/* Test-only: `make check RBUS_BREAK=skip-pm` must go red. */
+		if (call->held || IS_ENABLED(CONFIG_RBUS_BREAK_SKIP_PM) ||
+		    !READ_ONCE(host->suspended)) {
+			this_cpu_inc(rdev->stats->calls);
+			return hw;
+		}
+		if (flags & RBUS_CALL_NOWAIT) {
+			ret = -EAGAIN;
+			break;
+		}
+		get_device(&host->dev);
+		srcu_read_unlock_fast(&rbus_call_srcu, call->scp);
+		ret = pm_runtime_resume_and_get(&host->dev);
+		if (ret < 0) {
+			put_device(&host->dev);
+			return ERR_PTR(ret);
+		}
+		call->held = host;
+	}
+	rbus_call_release(call);
+	return ERR_PTR(ret);
+}
+
+static void rbus_call_end(struct rbus_device *rdev, struct rbus_call *call)
+{
+	/* Keeps an allowed host awake while calls come; a plain store. */
+	pm_runtime_mark_last_busy(&rdev->host->dev);
+	rbus_call_release(call);
+}
+
+static int rbus_call_transfer(void *context, u32 flags, const void *tx, size_t tx_len,
 			      void *rx, size_t rx_len)
 {
 	struct rbus_device *rdev = context;
 	const struct rbus_hw_ops *hw;
+	struct rbus_call call;
+	int ret;
 
-	guard(srcu_fast)(&rbus_call_srcu);
-	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
-	if (!hw)
-		return -ENODEV;
-	this_cpu_inc(rdev->stats->calls);
-	return hw->transfer(rdev->hw_ctx, tx, tx_len, rx, rx_len);
+	hw = rbus_call_begin(rdev, flags, &call);
+	if (IS_ERR(hw))
+		return PTR_ERR(hw);
+	ret = hw->transfer(rdev->hw_ctx, tx, tx_len, rx, rx_len);
+	rbus_call_end(rdev, &call);
+	return ret;
 }
 
-static int rbus_call_reg_read(void *context, u32 reg, u32 *val)
+static int rbus_call_reg_read(void *context, u32 flags, u32 reg, u32 *val)
 {
 	struct rbus_device *rdev = context;
 	const struct rbus_hw_ops *hw;
+	struct rbus_call call;
+	int ret;
 
-	guard(srcu_fast)(&rbus_call_srcu);
-	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
-	if (!hw)
-		return -ENODEV;
-	this_cpu_inc(rdev->stats->calls);
-	return hw->reg_read(rdev->hw_ctx, reg, val);
+	hw = rbus_call_begin(rdev, flags, &call);
+	if (IS_ERR(hw))
+		return PTR_ERR(hw);
+	ret = hw->reg_read(rdev->hw_ctx, reg, val);
+	rbus_call_end(rdev, &call);
+	return ret;
 }
 
-static int rbus_call_reg_write(void *context, u32 reg, u32 val)
+static int rbus_call_reg_write(void *context, u32 flags, u32 reg, u32 val)
 {
 	struct rbus_device *rdev = context;
 	const struct rbus_hw_ops *hw;
+	struct rbus_call call;
+	int ret;
 
-	guard(srcu_fast)(&rbus_call_srcu);
-	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
-	if (!hw)
-		return -ENODEV;
-	this_cpu_inc(rdev->stats->calls);
-	return hw->reg_write(rdev->hw_ctx, reg, val);
+	hw = rbus_call_begin(rdev, flags, &call);
+	if (IS_ERR(hw))
+		return PTR_ERR(hw);
+	ret = hw->reg_write(rdev->hw_ctx, reg, val);
+	rbus_call_end(rdev, &call);
+	return ret;
 }
 
-static int rbus_call_subscribe(void *context, u32 mask)
+static int rbus_call_subscribe(void *context, u32 flags, u32 mask)
 {
 	struct rbus_device *rdev = context;
 	const struct rbus_hw_ops *hw;
+	struct rbus_call call;
+	int ret;
 
-	guard(srcu_fast)(&rbus_call_srcu);
-	hw = srcu_dereference(rdev->hw, &rbus_call_srcu);
-	if (!hw)
-		return -ENODEV;
-	this_cpu_inc(rdev->stats->calls);
-	return hw->subscribe(rdev->hw_ctx, mask);
+	hw = rbus_call_begin(rdev, flags, &call);
+	if (IS_ERR(hw))
+		return PTR_ERR(hw);
+	ret = hw->subscribe(rdev->hw_ctx, mask);
+	rbus_call_end(rdev, &call);
+	return ret;
 }
 
 static void rbus_call_get(void *context)
@@ -670,6 +857,7 @@ int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload
 		ret = -ENODEV;
 		goto out;
 	}
+	this_cpu_inc(rdev->stats->events_raised);
 
 	/*
 	 * The hot path only reads the flag; the queue is for suspended children.

@@ -35,6 +35,26 @@ struct rbus_device_id {
 /* Events a suspended child can have waiting for its resume. */
 #define RBUS_EVENT_QUEUE_DEPTH	64
 
+/* Child-to-bus call flag: fail with -EAGAIN rather than sleep to resume. */
+#define RBUS_CALL_NOWAIT	BIT(0)
+
+/* Idle time after which an allowed controller suspends, in milliseconds. */
+#define RBUS_HOST_AUTOSUSPEND_MS	100
+
+/**
+ * struct rbus_host - the bus side of a controller, parent of its children
+ * @dev: the embedded device, "rbus<nr>", a child of the controller device
+ * @nr: the bus number
+ * @suspended: runtime suspended (D0 exit): a child-to-bus call must resume
+ *	it first, or fails with -EAGAIN. Suspend sets it, then waits out the
+ *	calls that started before; calls only read it
+ */
+struct rbus_host {
+	struct device dev;
+	int nr;
+	bool suspended;
+};
+
 /* The version of struct rbus_child_ops this core implements. */
 #define RBUS_OPS_VERSION	1
 
@@ -68,14 +88,20 @@ struct rbus_child_ops {
  * @context: the bus's, passed back in every call
  * @get: takes a reference on @context, which stays valid while one is held
  * @put: drops one
- * @transfer: writes @tx, then reads @rx, as one transaction; may sleep
- * @reg_read: reads register @reg of the device; may sleep
- * @reg_write: writes it; may sleep
+ * @transfer: writes @tx, then reads @rx, as one transaction
+ * @reg_read: reads register @reg of the device
+ * @reg_write: writes it
  * @subscribe: the event kinds, as a mask of (1 << kind), to deliver
  *
  * rbus_query_interface() fills the table and takes one reference. Once the
  * child is removed, every call fails with -ENODEV without touching the
  * controller, however long the child keeps the table.
+ *
+ * Every call takes @flags. Without %RBUS_CALL_NOWAIT a call to a suspended
+ * controller resumes it first and may sleep. With it the bus core never
+ * sleeps and fails with -EAGAIN while the controller is suspended; the
+ * controller's own implementation must not sleep either (rbus_ctrl's does
+ * not).
  */
 struct rbus_bus_ops {
 	u32 size;
@@ -83,10 +109,11 @@ struct rbus_bus_ops {
 	void *context;
 	void (*get)(void *context);
 	void (*put)(void *context);
-	int (*transfer)(void *context, const void *tx, size_t tx_len, void *rx, size_t rx_len);
-	int (*reg_read)(void *context, u32 reg, u32 *val);
-	int (*reg_write)(void *context, u32 reg, u32 val);
-	int (*subscribe)(void *context, u32 mask);
+	int (*transfer)(void *context, u32 flags, const void *tx, size_t tx_len,
+			void *rx, size_t rx_len);
+	int (*reg_read)(void *context, u32 flags, u32 reg, u32 *val);
+	int (*reg_write)(void *context, u32 flags, u32 reg, u32 val);
+	int (*subscribe)(void *context, u32 flags, u32 mask);
 };
 
 /**
@@ -98,7 +125,8 @@ struct rbus_bus_ops {
  *
  * The bus core calls these inside an SRCU-fast read-side critical section
  * that rbus_device_unregister() waits for, so the controller may free @ctx
- * once that returns.
+ * once that returns. They run with the controller's host active, and must
+ * not sleep: a %RBUS_CALL_NOWAIT caller may be atomic.
  */
 struct rbus_hw_ops {
 	int (*transfer)(void *ctx, const void *tx, size_t tx_len, void *rx, size_t rx_len);
@@ -109,12 +137,14 @@ struct rbus_hw_ops {
 
 /**
  * struct rbus_device_stats - per-CPU counters of a child
+ * @events_raised: events raised while the child had a table published
  * @events_delivered: events handed to the child's @event callback
  * @calls: child-to-bus calls that reached the controller
  * @events_deferred: events queued while the child was suspended
  * @events_dropped: events lost: the queue was full, or the child unbound
  */
 struct rbus_device_stats {
+	u64 events_raised;
 	u64 events_delivered;
 	u64 calls;
 	u64 events_deferred;
@@ -136,6 +166,7 @@ struct rbus_event {
 /**
  * struct rbus_device - a child device on an rbus controller
  * @dev: the embedded device, first so Rust can cast to it
+ * @host: the controller's host, the parent of @dev
  * @addr: address on the controller, 0 to %RBUS_ADDR_MAX
  * @compatible: NUL-terminated compatible string the device was created with
  * @ssp: the controller's SRCU-fast domain, or NULL if it raises no events
@@ -157,6 +188,7 @@ struct rbus_event {
  */
 struct rbus_device {
 	struct device dev;
+	struct rbus_host *host;
 	u32 addr;
 	char compatible[RBUS_COMPATIBLE_SIZE];
 	struct srcu_struct *ssp;
@@ -191,7 +223,10 @@ struct rbus_driver {
 int rbus_bus_register(void);
 void rbus_bus_unregister(void);
 
-struct rbus_device *rbus_device_add(struct device *parent, int bus_nr, u32 addr,
+struct rbus_host *rbus_host_add(struct device *parent, int nr);
+void rbus_host_unregister(struct rbus_host *host);
+
+struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
 				    const char *compatible,
 				    struct fwnode_handle *fwnode,
 				    struct srcu_struct *ssp,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the rbus guest. The job comes from the kernel command line
-# (rbus_job=check|run|shell). Serial ports:
+# (rbus_job=check|run|bench|shell). Serial ports:
 #   ttyS0  console: kernel log and everything below
 #   ttyS1  test results (KTAP), ended by RBUS-RESULTS-END
 #   ttyS2  dmesg and the kmemleak report, ended by RBUS-DMESG-END
@@ -70,6 +70,43 @@ job_check() {
 	} >/dev/ttyS2
 }
 
+# The benchmark kernel's job: refscale's read-side figures, then rbus_bench's,
+# in one boot. Each section on ttyS1 starts with "RBUS-BENCH <what>" and holds
+# the kernel log lines the module printed; scripts/bench-report.py reads them.
+BENCH_LOOPS=100000
+BENCH_RUNS=5
+
+bench_refscale() {
+	dmesg -c >/dev/null
+	modprobe refscale scale_type="$1" nreaders="$2" loops=$BENCH_LOOPS \
+		nruns=$BENCH_RUNS holdoff=0 shutdown_secs=0 || return
+	i=0
+	until dmesg | grep -q 'END OF TEST' || [ $i -ge 300 ]; do sleep 1; i=$((i + 1)); done
+	sleep 1
+	echo "RBUS-BENCH refscale $1 $2"
+	dmesg
+	rmmod refscale
+}
+
+job_bench() {
+	echo "RBUS-RESULTS-BEGIN" >/dev/ttyS1
+	{
+		for readers in 1 2; do
+			for type in srcu srcu-fast refcnt rwsem; do
+				bench_refscale "$type" "$readers"
+			done
+		done
+		dmesg -c >/dev/null
+		modprobe rbus_bench loops=$BENCH_LOOPS nruns=$BENCH_RUNS
+		echo "RBUS-BENCH rbus_bench"
+		dmesg
+		rmmod rbus_bench
+		echo "RBUS-BENCH dmesg"
+		dmesg
+	} >/dev/ttyS1 2>&1
+	echo "RBUS-RESULTS-END" >/dev/ttyS1
+}
+
 job_run() {
 	echo "== modprobe rbus_ctrl rbus_demo"
 	modprobe rbus_ctrl && modprobe rbus_demo
@@ -92,6 +129,7 @@ job_run() {
 case "${rbus_job:-shell}" in
 check) job_check ;;
 run) job_run ;;
+bench) job_bench ;;
 probe) ;;
 *) setsid cttyhack sh ;;
 esac

@@ -5,6 +5,10 @@
 #
 #   scripts/kernel.sh --kdir    print the build directory, build nothing
 #   scripts/kernel.sh           build it unless the cache already holds it
+#   scripts/kernel.sh --bench [--kdir]
+#                               the same for the benchmark kernel: no lockdep,
+#                               KFENCE, kmemleak or Rust debug assertions,
+#                               and refscale (scripts/bench.config on top)
 #
 # The build lives in $RBUS_CACHE/build/<version>-<hash>, where the hash covers
 # the config fragments and the Rust toolchain, so a changed fragment rebuilds
@@ -16,6 +20,10 @@ RBUS_CACHE=${RBUS_CACHE:-$HOME/.cache/rbus}
 top=$(cd "$(dirname "$0")/.." && pwd)
 src="$RBUS_CACHE/src/linux-source-7.3"
 fragments=("$top/scripts/guest.config" "$top/selftests/config")
+if [ "${1:-}" = --bench ]; then
+	fragments+=("$top/scripts/bench.config")
+	shift
+fi
 
 die() { printf 'kernel: error: %s\n' "$*" >&2; exit 1; }
 
@@ -55,9 +63,18 @@ make -C "$src" O="$out" olddefconfig >>"$log" 2>&1 || die "olddefconfig failed, 
 # Kconfig silently drops an option whose dependencies are not met; refuse to
 # build a kernel that lacks one of ours (a missing CONFIG_BUG blinds the
 # splat check).
-lost=$(grep -h '^CONFIG_.*=' "${fragments[@]}" | sort -u | while read -r want; do
-	grep -qx "$want" "$out/.config" || echo "$want"
-done)
+# A later fragment overrides an earlier one, "is not set" included.
+lost=$(sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=.*/&/p' \
+	-e 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/&/p' "${fragments[@]}" |
+	awk '{ n = $0; sub(/^# /, "", n); sub(/[= ].*/, "", n); want[n] = $0 }
+	     END { for (n in want) print want[n] }' |
+	while read -r want; do
+		case $want in
+		"# "*) name=${want#\# }; name=${name%% *}
+		       ! grep -q "^$name=" "$out/.config" || echo "$want" ;;
+		*) grep -qx "$want" "$out/.config" || echo "$want" ;;
+		esac
+	done)
 [ -z "$lost" ] || die "options did not survive olddefconfig: $(echo $lost)"
 
 make -C "$src" O="$out" -j"$(nproc)" all >>"$log" 2>&1 ||

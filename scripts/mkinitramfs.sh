@@ -6,8 +6,10 @@
 #   mkinitramfs.sh OUT.cpio.gz KDIR KSFT_DIR SELFTEST_DIR [EXTRA_TESTS_DIR]
 #
 # It holds busybox, the rbus modules under /lib/modules/<release> (depmod'ed,
-# so modprobe works), the kselftest runner with the rbus collection, optional
-# extra tests and scripts/guest-init.sh as /init.
+# so modprobe works) with the kernel's own modules, the kselftest runner with
+# the rbus collection, optional extra tests and scripts/guest-init.sh as /init.
+# KSFT_DIR "-" leaves the kselftests out. The rbus modules are looked for in
+# RBUS_MODULES_DIR, by default this tree.
 
 set -euo pipefail
 
@@ -42,17 +44,22 @@ chmod 0755 "$root/usr/bin/timeout"
 # Modules, laid out as modules_install would, then depmod for modprobe.
 moddir="$root/lib/modules/$release"
 mkdir -p "$moddir/extra"
-find "$top" -name '*.ko' -not -path "$top/build/*" -exec cp {} "$moddir/extra/" \;
+modsrc=${RBUS_MODULES_DIR:-$top}
+find "$modsrc" -name '*.ko' -not -path "$top/build/*" -exec cp {} "$moddir/extra/" \;
 [ -n "$(ls "$moddir/extra")" ] || die "no modules built"
+mkdir -p "$moddir/kernel"
+find "$kdir" -name '*.ko' -exec cp {} "$moddir/kernel/" \;
 cp "$kdir/modules.order" "$kdir/modules.builtin" "$kdir/modules.builtin.modinfo" "$moddir/" 2>/dev/null || true
 depmod -b "$root" "$release" || die "depmod failed"
 
 # The kselftest runner, as `make -C tools/testing/selftests install` lays it out.
-mkdir -p "$root/kselftest/kselftest" "$root/kselftest/rbus"
-cp "$ksft/run_kselftest.sh" "$root/kselftest/"
-cp "$ksft"/kselftest/{runner.sh,ktap_helpers.sh,prefix.pl} "$root/kselftest/kselftest/"
-cp -a "$tests"/. "$root/kselftest/rbus/"
-cp "$tests/../kselftest-list.txt" "$root/kselftest/kselftest-list.txt"
+if [ "$ksft" != - ]; then
+	mkdir -p "$root/kselftest/kselftest" "$root/kselftest/rbus"
+	cp "$ksft/run_kselftest.sh" "$root/kselftest/"
+	cp "$ksft"/kselftest/{runner.sh,ktap_helpers.sh,prefix.pl} "$root/kselftest/kselftest/"
+	cp -a "$tests"/. "$root/kselftest/rbus/"
+	cp "$tests/../kselftest-list.txt" "$root/kselftest/kselftest-list.txt"
+fi
 
 if [ -n "$extra" ]; then
 	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"

@@ -44,8 +44,8 @@ TEST_F(ctrl, add_and_delete)
 	snprintf(buf, sizeof(buf), "%d-0040", self->nr);
 	ASSERT_TRUE(exists(RBUS_DEVICES "/%s", buf));
 	EXPECT_STREQ("rbus_demo", bound_driver(buf, drv, sizeof(drv)));
-	/* The child sits under its controller. */
-	EXPECT_TRUE(exists(ACPI_CTRL_DIR "/%s", buf));
+	/* The child sits under its controller's host. */
+	EXPECT_TRUE(exists(ACPI_CTRL_DIR "/rbus%d/%s", self->nr, buf));
 
 	EXPECT_EQ(0, write_str(DELETE_DEVICE, "0x40\n"));
 	EXPECT_FALSE(exists(RBUS_DEVICES "/%s", buf));

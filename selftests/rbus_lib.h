@@ -113,7 +113,8 @@ static inline bool wait_for(const char *path, bool want, int ms)
 
 /*
  * The bus number of the controller whose sysfs directory is ctrl_dir: its
- * children are named "<nr>-<addr>". Returns -1 when it has none.
+ * host device "rbus<nr>" is the parent of children named "<nr>-<addr>".
+ * Returns -1 when it has none.
  */
 static inline int bus_nr_of(const char *ctrl_dir)
 {
@@ -125,16 +126,49 @@ static inline int bus_nr_of(const char *ctrl_dir)
 	if (!dir)
 		return -1;
 	while ((de = readdir(dir))) {
-		unsigned int n, addr;
+		unsigned int n;
 		char end;
 
-		if (sscanf(de->d_name, "%u-%4x%c", &n, &addr, &end) == 2) {
+		if (sscanf(de->d_name, "rbus%u%c", &n, &end) == 1) {
 			nr = n;
 			break;
 		}
 	}
 	closedir(dir);
 	return nr;
+}
+
+/* Reads a number from a sysfs or debugfs file; ~0 on error. */
+static inline unsigned long long read_u64(const char *path)
+{
+	char buf[64];
+
+	if (read_str(path, buf, sizeof(buf)))
+		return ~0ULL;
+	return strtoull(buf, NULL, 0);
+}
+
+/* Reads the counter name of child dev; ~0 on error. */
+static inline unsigned long long counter(const char *dev, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), RBUS_DEVICES "/%s/%s", dev, name);
+	return read_u64(path);
+}
+
+/* Polls up to 5 s for the device at sysfs dir to reach runtime PM status want. */
+static inline bool wait_runtime_status_of(const char *dir, const char *want)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "%s/power/runtime_status", dir);
+	for (int i = 0; i < 500; i++) {
+		if (!read_str(path, buf, sizeof(buf)) && !strcmp(buf, want))
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 /* Counts the children of bus nr in /sys/bus/rbus/devices. */

@@ -15,26 +15,74 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::{
-        aref::ARef,
         Arc,
         Mutex, //
     },
+    time::{
+        Instant,
+        Monotonic, //
+    },
 };
 
-/// A registered child, its address, its simulated device and the sequence number of its last
-/// event.
+/// The most events a storm raises per child in one round of the ticker; beyond the rate that
+/// sustains, a storm runs flat out.
+const STORM_BATCH: u64 = 1024;
+
+/// The fastest storm, in events per second.
+pub(crate) const STORM_RATE_MAX: u32 = 1_000_000;
+
+/// A child's event storm: `kind` events at `rate` per second since `start`.
+struct Storm {
+    kind: u32,
+    rate: u32,
+    start: Instant<Monotonic>,
+    raised: u64,
+}
+
+impl Storm {
+    /// The number of events due now.
+    fn due(&mut self) -> u64 {
+        let ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(0);
+        let want = u64::from(self.rate).saturating_mul(ns) / 1_000_000_000;
+        let due = want.saturating_sub(self.raised);
+        if due > STORM_BATCH {
+            // Too far behind: give up the backlog rather than build it up.
+            self.start = Instant::now();
+            self.raised = 0;
+            return STORM_BATCH;
+        }
+        self.raised += due;
+        due
+    }
+}
+
+/// A registered child, its address, its simulated device, the sequence number of its last
+/// event and its storm, if one runs.
 struct Child {
     addr: u32,
     seq: u64,
+    storm: Option<Storm>,
     sim: Arc<SimChild>,
     reg: rbus::Registration<SimChild>,
+}
+
+impl Child {
+    /// Raises an event of `kind` if the child subscribed to it, with the next sequence number.
+    /// Returns `ENOMSG` if it did not subscribe and `ENODEV` if its driver receives no events.
+    fn raise(&mut self, kind: u32, payload: u64) -> Result {
+        if !self.sim.subscribed(kind) {
+            return Err(ENOMSG);
+        }
+        self.seq += 1;
+        self.reg.dispatch_event(kind, self.seq, payload)
+    }
 }
 
 /// The children of one controller.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Children {
-    dev: ARef<device::Device>,
-    nr: rbus::BusNumber,
+    /// Dropped after every child, in `PinnedDrop`.
+    host: rbus::Host,
     max: usize,
     /// The domain of every bus-to-child call on this controller: one grace period covers all
     /// children.
@@ -48,11 +96,10 @@ impl Children {
     /// An empty set for controller `dev`, holding at most `max` children.
     pub(crate) fn new(dev: &device::Device, max: usize) -> impl PinInit<Self, Error> + '_ {
         pin_init::pin_init_scope(move || {
-            let nr = rbus::BusNumber::new()?;
+            let host = rbus::Host::new(dev, rbus::BusNumber::new()?)?;
             let srcu = Arc::pin_init(SrcuFast::new(), GFP_KERNEL)?;
             Ok(try_pin_init!(Self {
-                dev: dev.into(),
-                nr,
+                host,
                 max,
                 srcu,
                 list <- new_mutex!(KVec::new()),
@@ -62,7 +109,7 @@ impl Children {
 
     /// The controller's bus number.
     pub(crate) fn bus_nr(&self) -> u32 {
-        self.nr.get()
+        self.host.bus_nr()
     }
 
     /// Adds the child `<nr>-<addr>`. Returns `EBUSY` if the address is taken, `ENOSPC` if the
@@ -77,8 +124,7 @@ impl Children {
         }
         let sim = Arc::pin_init(SimChild::new(), GFP_KERNEL)?;
         let reg = rbus::Registration::new(
-            &self.dev,
-            &self.nr,
+            &self.host,
             addr,
             compatible,
             fwnode,
@@ -89,6 +135,7 @@ impl Children {
             Child {
                 addr,
                 seq: 0,
+                storm: None,
                 sim,
                 reg,
             },
@@ -119,11 +166,48 @@ impl Children {
             .iter_mut()
             .find(|child| child.addr == addr)
             .ok_or(ENOENT)?;
-        if !child.sim.subscribed(kind) {
-            return Err(ENOMSG);
+        child.raise(kind, payload)
+    }
+
+    /// Raises `kind` events at the child at `addr` at `rate` per second from the ticker, or
+    /// stops its storm for a zero `rate`. Returns `ENOENT` if there is no such child and `EINVAL`
+    /// for a kind above 31 or a rate above [`STORM_RATE_MAX`].
+    pub(crate) fn set_storm(&self, addr: u32, kind: u32, rate: u32) -> Result {
+        if kind >= u32::BITS || rate > STORM_RATE_MAX {
+            return Err(EINVAL);
         }
-        child.seq += 1;
-        child.reg.dispatch_event(kind, child.seq, payload)
+        let mut list = self.list.lock();
+        let child = list
+            .iter_mut()
+            .find(|child| child.addr == addr)
+            .ok_or(ENOENT)?;
+        child.storm = (rate > 0).then(|| Storm {
+            kind,
+            rate,
+            start: Instant::now(),
+            raised: 0,
+        });
+        Ok(())
+    }
+
+    /// Raises the events of every storm that are due; the storm ticker's work. Events a child
+    /// did not subscribe to, or that find no driver, are not raised. Returns whether any storm
+    /// runs.
+    pub(crate) fn storm_tick(&self) -> bool {
+        let mut list = self.list.lock();
+        let mut any = false;
+        for child in list.iter_mut() {
+            let Some(storm) = child.storm.as_mut() else {
+                continue;
+            };
+            any = true;
+            let (kind, due) = (storm.kind, storm.due());
+            for _ in 0..due {
+                // Payload 0: the callback does not sleep. A refused event is not an error here.
+                let _ = child.raise(kind, 0);
+            }
+        }
+        any
     }
 
     /// The number of children.

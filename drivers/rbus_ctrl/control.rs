@@ -96,6 +96,22 @@ pub(crate) fn raise(children: &Children, input: &[u8]) -> Result {
     children.raise(addr, kind, payload)
 }
 
+/// Handles a write to the debugfs file `storm`: `"<addr> <kind> <rate>"` has the ticker raise
+/// `kind` events at that child at `rate` per second, up to
+/// [`children::STORM_RATE_MAX`](super::children::STORM_RATE_MAX); rate 0 stops it. Returns
+/// whether a storm now runs, so the caller starts the ticker.
+pub(crate) fn storm(children: &Children, input: &[u8]) -> Result<bool> {
+    let mut words = line(input).split(|&c| c == b' ');
+    let addr = parse_addr(words.next().ok_or(EINVAL)?)?;
+    let kind = u32::try_from(parse_number(words.next().ok_or(EINVAL)?)?).map_err(|_| EINVAL)?;
+    let rate = u32::try_from(parse_number(words.next().ok_or(EINVAL)?)?).map_err(|_| EINVAL)?;
+    if words.next().is_some() {
+        return Err(EINVAL);
+    }
+    children.set_storm(addr, kind, rate)?;
+    Ok(rate > 0)
+}
+
 /// The `delete_device` file.
 pub(crate) struct DeleteDevice(pub(crate) Arc<Children>);
 

@@ -9,9 +9,9 @@ use core::sync::atomic::{
     Ordering, //
 };
 use kernel::{
-    new_mutex,
+    new_spinlock,
     prelude::*,
-    sync::Mutex, //
+    sync::SpinLock, //
 };
 
 /// Registers per child.
@@ -20,8 +20,9 @@ pub(crate) const REGS: usize = 16;
 /// One child's simulated device.
 #[pin_data]
 pub(crate) struct SimChild {
+    /// A spinlock: the bus core calls [`Hardware`] from contexts that must not sleep.
     #[pin]
-    regs: Mutex<[u32; REGS]>,
+    regs: SpinLock<[u32; REGS]>,
     /// Subscribed event kinds: bit `n` for kind `n`.
     mask: AtomicU32,
 }
@@ -30,7 +31,7 @@ impl SimChild {
     /// A device with zeroed registers and no subscription.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            regs <- new_mutex!([0; REGS]),
+            regs <- new_spinlock!([0; REGS]),
             mask: AtomicU32::new(0),
         })
     }

@@ -73,8 +73,50 @@ impl Bus {
         Ok(Self { ops })
     }
 
-    /// Writes `tx`, then reads `rx`, as one transaction. May sleep.
+    /// Writes `tx`, then reads `rx`, as one transaction. Resumes a suspended controller first,
+    /// so it may sleep.
     pub fn transfer(&self, tx: &[u8], rx: &mut [u8]) -> Result {
+        self.transfer_flags(0, tx, rx)
+    }
+
+    /// Like [`Bus::transfer`], but never sleeps: fails with `EAGAIN` while the controller is
+    /// suspended.
+    pub fn try_transfer(&self, tx: &[u8], rx: &mut [u8]) -> Result {
+        self.transfer_flags(ffi::CALL_NOWAIT, tx, rx)
+    }
+
+    /// Reads register `reg` of the device. May sleep, as [`Bus::transfer`].
+    pub fn reg_read(&self, reg: u32) -> Result<u32> {
+        self.reg_read_flags(0, reg)
+    }
+
+    /// Like [`Bus::reg_read`], but never sleeps; `EAGAIN` while the controller is suspended.
+    pub fn try_reg_read(&self, reg: u32) -> Result<u32> {
+        self.reg_read_flags(ffi::CALL_NOWAIT, reg)
+    }
+
+    /// Writes register `reg` of the device. May sleep, as [`Bus::transfer`].
+    pub fn reg_write(&self, reg: u32, val: u32) -> Result {
+        self.reg_write_flags(0, reg, val)
+    }
+
+    /// Like [`Bus::reg_write`], but never sleeps; `EAGAIN` while the controller is suspended.
+    pub fn try_reg_write(&self, reg: u32, val: u32) -> Result {
+        self.reg_write_flags(ffi::CALL_NOWAIT, reg, val)
+    }
+
+    /// Asks for events of the kinds in `mask`, bit `n` for kind `n`. May sleep, as
+    /// [`Bus::transfer`].
+    pub fn subscribe(&self, mask: u32) -> Result {
+        self.subscribe_flags(0, mask)
+    }
+
+    /// Like [`Bus::subscribe`], but never sleeps; `EAGAIN` while the controller is suspended.
+    pub fn try_subscribe(&self, mask: u32) -> Result {
+        self.subscribe_flags(ffi::CALL_NOWAIT, mask)
+    }
+
+    fn transfer_flags(&self, flags: u32, tx: &[u8], rx: &mut [u8]) -> Result {
         if tx.len() > TRANSFER_MAX || rx.len() > TRANSFER_MAX {
             return Err(EINVAL);
         }
@@ -84,6 +126,7 @@ impl Bus {
         to_result(unsafe {
             f(
                 self.ops.context,
+                flags,
                 tx.as_ptr().cast(),
                 tx.len(),
                 rx.as_mut_ptr().cast(),
@@ -92,27 +135,24 @@ impl Bus {
         })
     }
 
-    /// Reads register `reg` of the device. May sleep.
-    pub fn reg_read(&self, reg: u32) -> Result<u32> {
+    fn reg_read_flags(&self, flags: u32, reg: u32) -> Result<u32> {
         let f = self.ops.reg_read.ok_or(ENODEV)?;
         let mut val = 0;
-        // SAFETY: As in `transfer`; `val` is writable.
-        to_result(unsafe { f(self.ops.context, reg, &mut val) })?;
+        // SAFETY: As in `transfer_flags`; `val` is writable.
+        to_result(unsafe { f(self.ops.context, flags, reg, &mut val) })?;
         Ok(val)
     }
 
-    /// Writes register `reg` of the device. May sleep.
-    pub fn reg_write(&self, reg: u32, val: u32) -> Result {
+    fn reg_write_flags(&self, flags: u32, reg: u32, val: u32) -> Result {
         let f = self.ops.reg_write.ok_or(ENODEV)?;
-        // SAFETY: As in `transfer`.
-        to_result(unsafe { f(self.ops.context, reg, val) })
+        // SAFETY: As in `transfer_flags`.
+        to_result(unsafe { f(self.ops.context, flags, reg, val) })
     }
 
-    /// Asks for events of the kinds in `mask`, bit `n` for kind `n`. May sleep.
-    pub fn subscribe(&self, mask: u32) -> Result {
+    fn subscribe_flags(&self, flags: u32, mask: u32) -> Result {
         let f = self.ops.subscribe.ok_or(ENODEV)?;
-        // SAFETY: As in `transfer`.
-        to_result(unsafe { f(self.ops.context, mask) })
+        // SAFETY: As in `transfer_flags`.
+        to_result(unsafe { f(self.ops.context, flags, mask) })
     }
 }
 
@@ -133,25 +173,26 @@ unsafe impl Sync for Bus {}
 
 /// A controller's implementation of the child-to-bus calls of one child.
 ///
-/// A call the controller does not implement fails with `EOPNOTSUPP`. (Not a `#[vtable]` trait:
+/// A call the controller does not implement fails with `EOPNOTSUPP`. The calls run with the
+/// controller resumed and must not sleep: a child's `try_` call may come from atomic context. (Not a `#[vtable]` trait:
 /// [`NoHardware`] is public, and `#[vtable]` would tie its impl to the private module type.)
 pub trait Hardware: Send + Sync {
-    /// Writes `tx`, then fills `rx`. May sleep.
+    /// Writes `tx`, then fills `rx`.
     fn transfer(&self, _tx: &[u8], _rx: &mut [u8]) -> Result {
         Err(EOPNOTSUPP)
     }
 
-    /// Reads register `reg`. May sleep.
+    /// Reads register `reg`.
     fn reg_read(&self, _reg: u32) -> Result<u32> {
         Err(EOPNOTSUPP)
     }
 
-    /// Writes register `reg`. May sleep.
+    /// Writes register `reg`.
     fn reg_write(&self, _reg: u32, _val: u32) -> Result {
         Err(EOPNOTSUPP)
     }
 
-    /// Records the subscribed event kinds. May sleep.
+    /// Records the subscribed event kinds.
     fn subscribe(&self, _mask: u32) -> Result {
         Err(EOPNOTSUPP)
     }

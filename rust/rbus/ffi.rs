@@ -71,12 +71,15 @@ pub struct RawBusOps {
     pub get: Option<unsafe extern "C" fn(*mut c_void)>,
     pub put: Option<unsafe extern "C" fn(*mut c_void)>,
     pub transfer: Option<
-        unsafe extern "C" fn(*mut c_void, *const c_void, usize, *mut c_void, usize) -> c_int,
+        unsafe extern "C" fn(*mut c_void, u32, *const c_void, usize, *mut c_void, usize) -> c_int,
     >,
-    pub reg_read: Option<unsafe extern "C" fn(*mut c_void, u32, *mut u32) -> c_int>,
-    pub reg_write: Option<unsafe extern "C" fn(*mut c_void, u32, u32) -> c_int>,
-    pub subscribe: Option<unsafe extern "C" fn(*mut c_void, u32) -> c_int>,
+    pub reg_read: Option<unsafe extern "C" fn(*mut c_void, u32, u32, *mut u32) -> c_int>,
+    pub reg_write: Option<unsafe extern "C" fn(*mut c_void, u32, u32, u32) -> c_int>,
+    pub subscribe: Option<unsafe extern "C" fn(*mut c_void, u32, u32) -> c_int>,
 }
+
+/// `RBUS_CALL_NOWAIT`: a child-to-bus call that fails with `EAGAIN` rather than sleep.
+pub const CALL_NOWAIT: u32 = 1 << 0;
 
 const _: () = {
     use core::mem::{
@@ -101,6 +104,12 @@ pub struct RawHwOps {
     pub reg_read: Option<extern "C" fn(*mut c_void, u32, *mut u32) -> c_int>,
     pub reg_write: Option<extern "C" fn(*mut c_void, u32, u32) -> c_int>,
     pub subscribe: Option<extern "C" fn(*mut c_void, u32) -> c_int>,
+}
+
+/// `struct rbus_host`: only its embedded `struct device` is declared, as for [`RawDevice`].
+#[repr(C)]
+pub struct RawHost {
+    pub dev: bindings::device,
 }
 
 /// The leading part of `struct rbus_device`.
@@ -129,9 +138,10 @@ pub struct RawDriver {
 extern "C" {
     pub fn rbus_bus_register() -> c_int;
     pub fn rbus_bus_unregister();
+    pub fn rbus_host_add(parent: *mut bindings::device, nr: c_int) -> *mut RawHost;
+    pub fn rbus_host_unregister(host: *mut RawHost);
     pub fn rbus_device_add(
-        parent: *mut bindings::device,
-        bus_nr: c_int,
+        host: *mut RawHost,
         addr: u32,
         compatible: *const c_char,
         fwnode: *mut bindings::fwnode_handle,

@@ -17,6 +17,7 @@ pub mod ffi;
 mod registration;
 pub mod srcu;
 pub mod sysfs;
+pub mod ticker;
 
 pub use device::Device;
 pub use driver::{
@@ -27,6 +28,7 @@ pub use driver::{
 };
 pub use registration::{
     BusNumber,
+    Host,
     Registration, //
 };
 

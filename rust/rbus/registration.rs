@@ -62,6 +62,58 @@ impl Drop for BusNumber {
     }
 }
 
+/// The host of a controller: the device `rbus<nr>` between the controller and its children. It
+/// carries the controller's runtime PM (`power/control`, autosuspend): a child-to-bus call
+/// resumes a suspended host, or fails with `EAGAIN` in its `try_` flavour.
+///
+/// A controller drops its children's [`Registration`]s before its host.
+///
+/// # Invariants
+///
+/// `host` was returned by `rbus_host_add()` for `nr` and is not unregistered yet.
+pub struct Host {
+    host: NonNull<ffi::RawHost>,
+    nr: BusNumber,
+}
+
+impl Host {
+    /// Registers the host of controller `parent`, numbered `nr`.
+    pub fn new(parent: &device::Device, nr: BusNumber) -> Result<Self> {
+        // CAST: `device::Device` is a transparent wrapper of `struct device`.
+        let parent = core::ptr::from_ref(parent)
+            .cast::<bindings::device>()
+            .cast_mut();
+        // SAFETY: `parent` is a valid device; the host takes its own reference.
+        let host = from_err_ptr(unsafe { ffi::rbus_host_add(parent, nr.0) })?;
+
+        // INVARIANT: `rbus_host_add()` returned a registered host for `nr`.
+        Ok(Self {
+            host: NonNull::new(host).ok_or(ENOMEM)?,
+            nr,
+        })
+    }
+
+    /// The bus number.
+    pub fn bus_nr(&self) -> u32 {
+        self.nr.get()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the host is registered, and this is its only
+        // unregistration.
+        unsafe { ffi::rbus_host_unregister(self.host.as_ptr()) };
+    }
+}
+
+// SAFETY: `Host` only holds a pointer to a refcounted device, which may be unregistered from any
+// thread.
+unsafe impl Send for Host {}
+
+// SAFETY: Through a shared reference, `Host` only gives out its bus number.
+unsafe impl Sync for Host {}
+
 /// A child device registered on a controller.
 ///
 /// Dropping it unregisters the device, unbinding its driver first. A controller keeps its
@@ -80,7 +132,7 @@ pub struct Registration<H: Hardware = NoHardware> {
 }
 
 impl<H: Hardware> Registration<H> {
-    /// Creates and registers the child `<nr>-<addr>` of `parent`. With `srcu`, its driver may
+    /// Creates and registers the child `<nr>-<addr>` under `host`. With `srcu`, its driver may
     /// publish bus-to-child calls, which run in read-side sections of that domain.
     ///
     /// With `hw`, its child-to-bus calls reach that implementation until the registration is
@@ -89,18 +141,13 @@ impl<H: Hardware> Registration<H> {
     /// Returns `EINVAL` for an address above [`super::ADDR_MAX`] or an empty or oversize
     /// compatible, and `EBUSY` if the address is taken on this bus.
     pub fn new(
-        parent: &device::Device,
-        nr: &BusNumber,
+        host: &Host,
         addr: u32,
         compatible: &CStr,
         fwnode: Option<&FwNode>,
         srcu: Option<&Arc<SrcuFast>>,
         hw: Option<Arc<H>>,
     ) -> Result<Self> {
-        // CAST: `device::Device` is a transparent wrapper of `struct device`.
-        let parent = core::ptr::from_ref(parent)
-            .cast::<bindings::device>()
-            .cast_mut();
         let fwnode = fwnode.map_or(core::ptr::null_mut(), |node| {
             // CAST: `FwNode` is a transparent wrapper of `struct fwnode_handle`.
             core::ptr::from_ref(node)
@@ -116,14 +163,13 @@ impl<H: Hardware> Registration<H> {
             None => (core::ptr::null(), core::ptr::null_mut()),
         };
 
-        // SAFETY: `parent` is a valid device, `compatible` is NUL-terminated, `fwnode` is NULL or
+        // SAFETY: `host` is registered, `compatible` is NUL-terminated, `fwnode` is NULL or
         // a valid node, `ssp` is NULL or a valid SRCU-fast domain and `hw_ctx` NULL or a live
         // `H`, both of which the returned registration keeps alive until the device is
         // unregistered; the bus core copies the string and takes its own references.
         let rdev = from_err_ptr(unsafe {
             ffi::rbus_device_add(
-                parent,
-                nr.0,
+                host.host.as_ptr(),
                 addr,
                 compatible.as_char_ptr(),
                 fwnode,

@@ -17,6 +17,7 @@ mod tests {
         srcu::SrcuFast,
         BusNumber,
         DeviceId,
+        Host,
         Registration, //
     };
     use core::sync::atomic::{
@@ -156,17 +157,19 @@ mod tests {
     fn bus_calls_fail_with_enodev_after_surprise_removal() -> Result {
         let parent = faux::Registration::new(c"rbus-kunit-calls", None)?;
         let dev = parent.as_ref().as_ref();
-        let nr = BusNumber::new()?;
+        let host = Host::new(dev, BusNumber::new()?)?;
         let hw = Arc::new(
             OneRegister(core::sync::atomic::AtomicU32::new(0)),
             GFP_KERNEL,
         )?;
-        let child = Registration::new(dev, &nr, 0x20, c"rbus,kunit", None, None, Some(hw))?;
+        let child = Registration::new(&host, 0x20, c"rbus,kunit", None, None, Some(hw))?;
 
         // SAFETY: `child` is registered.
         let bus = unsafe { Bus::from_raw(child.as_raw()) }?;
         bus.reg_write(0, 0x5a5a)?;
         assert_eq!(bus.reg_read(0)?, 0x5a5a);
+        // The host is active ("on"), so the flavour that never sleeps succeeds too.
+        assert_eq!(bus.try_reg_read(0)?, 0x5a5a);
         assert_eq!(bus.reg_read(1).err(), Some(EINVAL));
         // Calls the controller does not implement.
         assert_eq!(bus.transfer(&[1], &mut [0]).err(), Some(EOPNOTSUPP));
@@ -177,7 +180,9 @@ mod tests {
         drop(child);
         assert_eq!(bus.reg_read(0).err(), Some(ENODEV));
         assert_eq!(bus.reg_write(0, 1).err(), Some(ENODEV));
+        assert_eq!(bus.try_reg_read(0).err(), Some(ENODEV));
         drop(bus);
+        drop(host);
         drop(parent);
         Ok(())
     }
@@ -200,34 +205,24 @@ mod tests {
     fn child_registration_checks_its_input() -> Result {
         let parent = faux::Registration::new(c"rbus-kunit", None)?;
         let dev = parent.as_ref().as_ref();
-        let nr = BusNumber::new()?;
+        let host = Host::new(dev, BusNumber::new()?)?;
 
-        let child = <Registration>::new(dev, &nr, 0x10, c"rbus,kunit", None, None, None)?;
+        let child = <Registration>::new(&host, 0x10, c"rbus,kunit", None, None, None)?;
         assert_eq!(
-            <Registration>::new(dev, &nr, 0x10, c"rbus,kunit", None, None, None).err(),
+            <Registration>::new(&host, 0x10, c"rbus,kunit", None, None, None).err(),
             Some(EBUSY)
         );
         assert_eq!(
-            <Registration>::new(
-                dev,
-                &nr,
-                rbus::ADDR_MAX + 1,
-                c"rbus,kunit",
-                None,
-                None,
-                None
-            )
-            .err(),
+            <Registration>::new(&host, rbus::ADDR_MAX + 1, c"rbus,kunit", None, None, None).err(),
             Some(EINVAL)
         );
         assert_eq!(
-            <Registration>::new(dev, &nr, 0x11, c"", None, None, None).err(),
+            <Registration>::new(&host, 0x11, c"", None, None, None).err(),
             Some(EINVAL)
         );
         assert_eq!(
             <Registration>::new(
-                dev,
-                &nr,
+                &host,
                 0x12,
                 c"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl",
                 None,
@@ -239,12 +234,13 @@ mod tests {
         );
 
         // The highest address is valid, and the same address on another bus is too.
-        let top = <Registration>::new(dev, &nr, rbus::ADDR_MAX, c"rbus,kunit", None, None, None)?;
-        let nr2 = BusNumber::new()?;
-        let other = <Registration>::new(dev, &nr2, 0x10, c"rbus,kunit", None, None, None)?;
+        let top = <Registration>::new(&host, rbus::ADDR_MAX, c"rbus,kunit", None, None, None)?;
+        let host2 = Host::new(dev, BusNumber::new()?)?;
+        let other = <Registration>::new(&host2, 0x10, c"rbus,kunit", None, None, None)?;
 
         // Children go before their parent, as a controller's do.
         drop((other, top, child));
+        drop((host2, host));
         drop(parent);
         Ok(())
     }

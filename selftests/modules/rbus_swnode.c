@@ -53,10 +53,11 @@ RBUS_CHILD(bad_range, "bad-range@400",
 	   PROPERTY_ENTRY_U32("reg", 0x400),
 	   PROPERTY_ENTRY_STRING("compatible", "rbus,demo"));
 /* Bad: a compatible of 64 characters, one more than fits. */
+#define RBUS_LONG_COMPATIBLE \
+	"rbus,abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghi"
 RBUS_CHILD(bad_compatible, "bad-compatible@30",
 	   PROPERTY_ENTRY_U32("reg", 0x30),
-	   PROPERTY_ENTRY_STRING("compatible",
-		"rbus,abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghi"));
+	   PROPERTY_ENTRY_STRING("compatible", RBUS_LONG_COMPATIBLE));
 
 static const struct software_node *rbus_swnode_group[] = {
 	&ctrl_node,

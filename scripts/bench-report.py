@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the bench guest's results log into the per-call table of `make bench`.
+
+Reads the "RBUS-BENCH" sections of scripts/guest-init.sh's bench job: the
+kernel log of each refscale run (its "Runs / Time(ns)" table) and the
+"rbus_bench: <call> callers=<n> run=<k> ns=<x>" lines of bench/rbus_bench.c.
+Each figure is the median of its runs. Exits 1 when a figure is missing.
+"""
+
+import re
+import statistics
+import sys
+
+REFSCALE_TYPES = ["srcu", "srcu-fast", "refcnt", "rwsem"]
+RBUS_CALLS = [("bare", "bare indirect call"),
+              ("protected", "rbus protected call (bus-to-child event)"),
+              ("child-bus", "rbus child-to-bus call (reg_read)")]
+RUN_LINE = re.compile(r"^(?:\[[^\]]*\]\s*)?(\d+)\t(\d+\.\d+)\s*$")
+BENCH_LINE = re.compile(r"rbus_bench: (\S+) callers=(\d+) run=\d+ ns=(\d+\.\d+)")
+
+
+def parse(path):
+    figures = {}
+    section = None
+    in_table = False
+    with open(path, errors="replace") as log:
+        for line in log:
+            line = line.rstrip("\n")
+            if line.startswith("RBUS-BENCH "):
+                section = line.split()[1:]
+                in_table = False
+                continue
+            if not section:
+                continue
+            if section[0] == "refscale":
+                if "Runs\tTime(ns)" in line:
+                    in_table = True
+                    continue
+                m = RUN_LINE.match(line)
+                if in_table and m:
+                    key = ("refscale " + section[1], int(section[2]))
+                    figures.setdefault(key, []).append(float(m.group(2)))
+            elif section[0] == "rbus_bench":
+                m = BENCH_LINE.search(line)
+                if m:
+                    key = (m.group(1), int(m.group(2)))
+                    figures.setdefault(key, []).append(float(m.group(3)))
+    return {key: statistics.median(runs) for key, runs in figures.items()}
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: bench-report.py RESULTS_LOG")
+    med = parse(sys.argv[1])
+    rows = [(key, name) for key, name in RBUS_CALLS]
+    rows += [("refscale " + t, "refscale " + t + " (read-side pair)") for t in REFSCALE_TYPES]
+    missing = [f"{key} x{n}" for key, _ in rows for n in (1, 2) if (key, n) not in med]
+
+    print(f"{'ns per call, median of runs':46} {'1 caller':>10} {'2 callers':>10}")
+    for key, name in rows:
+        cells = [f"{med[(key, n)]:10.2f}" if (key, n) in med else f"{'-':>10}" for n in (1, 2)]
+        print(f"{name:46} {cells[0]} {cells[1]}")
+    if missing:
+        print("missing: " + ", ".join(missing))
+        return 1
+
+    print()
+    for n in (1, 2):
+        overhead = med[("protected", n)] - med[("bare", n)]
+        fast = med[("refscale srcu-fast", n)]
+        verdict = "met" if overhead <= 1.5 * fast else "MISSED"
+        print(f"{n} caller(s): protected - bare = {overhead:.2f} ns = "
+              f"{overhead / fast:.2f} x refscale srcu-fast ({fast:.2f} ns); "
+              f"target <= 1.5 x: {verdict}")
+    prot, refcnt = med[("protected", 2)], med[("refscale refcnt", 2)]
+    verdict = "met" if prot < refcnt else "MISSED"
+    print(f"2 callers: protected {prot:.2f} ns vs refscale refcnt {refcnt:.2f} ns "
+          f"= {prot / refcnt:.2f} x; target < 1 x: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
