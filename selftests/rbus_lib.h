@@ -160,7 +160,7 @@ static inline unsigned long long counter(const char *dev, const char *name)
 /* Polls up to 5 s for the device at sysfs dir to reach runtime PM status want. */
 static inline bool wait_runtime_status_of(const char *dir, const char *want)
 {
-	char path[PATH_MAX], buf[32];
+	char path[PATH_MAX + 32], buf[32];
 
 	snprintf(path, sizeof(path), "%s/power/runtime_status", dir);
 	for (int i = 0; i < 500; i++) {

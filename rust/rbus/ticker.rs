@@ -42,25 +42,27 @@ pub struct Ticker<T: Tick> {
 impl<T: Tick> Ticker<T> {
     /// A stopped ticker doing `data`'s work.
     pub fn new(data: T) -> impl PinInit<Self> {
-        let key: Pin<&'static LockClassKey> = kernel::static_lock_class!();
+        // One class for the work, one for its timer: lockdep refuses to share a key.
+        let work_key: Pin<&'static LockClassKey> = kernel::static_lock_class!();
+        let timer_key: Pin<&'static LockClassKey> = kernel::static_lock_class!();
         pin_init!(Self {
             dwork <- Opaque::ffi_init(move |slot: *mut bindings::delayed_work| {
                 // SAFETY: `slot` is valid for writes; `run` takes a `work_struct` embedded in a
-                // `Ticker<T>`, as this one is; the name and the key are static.
+                // `Ticker<T>`, as this one is; the names and the keys are static.
                 unsafe {
                     bindings::init_work_with_key(
                         &raw mut (*slot).work,
                         Some(Self::run),
                         false,
                         c"rbus_ticker".as_char_ptr(),
-                        key.as_ptr(),
+                        work_key.as_ptr(),
                     );
                     bindings::timer_init_key(
                         &raw mut (*slot).timer,
                         Some(bindings::delayed_work_timer_fn),
                         bindings::TIMER_IRQSAFE,
                         c"rbus_ticker_timer".as_char_ptr(),
-                        key.as_ptr(),
+                        timer_key.as_ptr(),
                     );
                 }
             }),
