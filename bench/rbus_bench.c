@@ -7,6 +7,8 @@
  * event callback and a no-op register read, then times three calls:
  *
  *   bare       the callback through a plain indirect call
+ *   srcu-fast  an SRCU-fast read-side pair around it, inline, as refscale
+ *              times the pair alone: what the protection costs here
  *   protected  the same callback through rbus_event_dispatch(): SRCU-fast
  *              read side, the suspended check and the per-CPU counters
  *   child-bus  a register read through the child-to-bus table
@@ -42,10 +44,11 @@ static int nruns = 5;
 module_param(nruns, int, 0444);
 MODULE_PARM_DESC(nruns, "Runs of each measurement");
 
-enum bench_call { BENCH_BARE, BENCH_PROTECTED, BENCH_CHILD_BUS, BENCH_NR };
+enum bench_call { BENCH_BARE, BENCH_SRCU_FAST, BENCH_PROTECTED, BENCH_CHILD_BUS, BENCH_NR };
 
 static const char * const bench_names[BENCH_NR] = {
 	[BENCH_BARE] = "bare",
+	[BENCH_SRCU_FAST] = "srcu-fast",
 	[BENCH_PROTECTED] = "protected",
 	[BENCH_CHILD_BUS] = "child-bus",
 };
@@ -132,6 +135,14 @@ static void bench_loop(enum bench_call call)
 	case BENCH_BARE:
 		for (i = 0; i < loops; i++)
 			ops->event(ops->context, 1, i, 0);
+		break;
+	case BENCH_SRCU_FAST:
+		for (i = 0; i < loops; i++) {
+			struct srcu_ctr __percpu *scp = srcu_read_lock_fast(&bench_srcu);
+
+			ops->event(ops->context, 1, i, 0);
+			srcu_read_unlock_fast(&bench_srcu, scp);
+		}
 		break;
 	case BENCH_PROTECTED:
 		for (i = 0; i < loops; i++)

@@ -81,6 +81,8 @@ struct Controller {
     _raise: debugfs::File<Arc<Children>>,
     #[pin]
     _storm: debugfs::File<Arc<Ticker<EventSource>>>,
+    #[pin]
+    _raised: debugfs::File<Arc<Children>>,
     _debugfs: debugfs::Dir,
     #[pin]
     _new_device: DeviceAttribute<NewDevice>,
@@ -173,6 +175,9 @@ impl platform::Driver for Controller {
             Ok(try_pin_init!(Self {
                 _raise <- dir.write_callback_file(c"raise", children.clone(), &raise_write),
                 _storm <- dir.write_callback_file(c"storm", ticker.clone(), &storm_write),
+                _raised <- dir.read_callback_file(c"raised", children.clone(), &|c, f| {
+                    c.write_raised(f)
+                }),
                 _debugfs: dir,
                 _new_device <- DeviceAttribute::new(dev, c"new_device", NewDevice(children.clone())),
                 _delete_device <- DeviceAttribute::new(

@@ -48,11 +48,13 @@ struct rbus_device_id {
  * @suspended: runtime suspended (D0 exit): a child-to-bus call must resume
  *	it first, or fails with -EAGAIN. Suspend sets it, then waits out the
  *	calls that started before; calls only read it
+ * @busy_jiffies: when a call last marked the host busy
  */
 struct rbus_host {
 	struct device dev;
 	int nr;
 	bool suspended;
+	unsigned long busy_jiffies;
 };
 
 /* The version of struct rbus_child_ops this core implements. */
@@ -137,14 +139,12 @@ struct rbus_hw_ops {
 
 /**
  * struct rbus_device_stats - per-CPU counters of a child
- * @events_raised: events raised while the child had a table published
  * @events_delivered: events handed to the child's @event callback
  * @calls: child-to-bus calls that reached the controller
  * @events_deferred: events queued while the child was suspended
  * @events_dropped: events lost: the queue was full, or the child unbound
  */
 struct rbus_device_stats {
-	u64 events_raised;
 	u64 events_delivered;
 	u64 calls;
 	u64 events_deferred;

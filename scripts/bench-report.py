@@ -14,6 +14,7 @@ import sys
 
 REFSCALE_TYPES = ["srcu", "srcu-fast", "refcnt", "rwsem"]
 RBUS_CALLS = [("bare", "bare indirect call"),
+              ("srcu-fast", "  the same inside an inline srcu-fast pair"),
               ("protected", "rbus protected call (bus-to-child event)"),
               ("child-bus", "rbus child-to-bus call (reg_read)")]
 RUN_LINE = re.compile(r"^(?:\[[^\]]*\]\s*)?(\d+)\t(\d+\.\d+)\s*$")

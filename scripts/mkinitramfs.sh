@@ -45,7 +45,7 @@ chmod 0755 "$root/usr/bin/timeout"
 moddir="$root/lib/modules/$release"
 mkdir -p "$moddir/extra"
 modsrc=${RBUS_MODULES_DIR:-$top}
-find "$modsrc" -name '*.ko' -not -path "$top/build/*" -exec cp {} "$moddir/extra/" \;
+find "$modsrc" -name '*.ko' -not -path "$modsrc/build/*" -exec cp {} "$moddir/extra/" \;
 [ -n "$(ls "$moddir/extra")" ] || die "no modules built"
 mkdir -p "$moddir/kernel"
 find "$kdir" -name '*.ko' -exec cp {} "$moddir/kernel/" \;

@@ -157,6 +157,28 @@ static inline unsigned long long counter(const char *dev, const char *name)
 	return read_u64(path);
 }
 
+/*
+ * The events the simulated device of child addr on bus nr raised and the bus
+ * took (debugfs rbus<nr>/raised, "<addr> <count>" lines); ~0 when unknown.
+ */
+static inline unsigned long long raised_of(int nr, unsigned int addr)
+{
+	unsigned long long count, found = ~0ULL;
+	char path[64];
+	unsigned int a;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/rbus%d/raised", nr);
+	f = fopen(path, "r");
+	if (!f)
+		return ~0ULL;
+	while (fscanf(f, "%x %llu", &a, &count) == 2)
+		if (a == addr)
+			found = count;
+	fclose(f);
+	return found;
+}
+
 /* Polls up to 5 s for the device at sysfs dir to reach runtime PM status want. */
 static inline bool wait_runtime_status_of(const char *dir, const char *want)
 {

@@ -7,6 +7,7 @@ use crate::rbus::{
     self,
     srcu::SrcuFast, //
 };
+use core::fmt;
 use kernel::{
     device::{
         self,
@@ -57,10 +58,13 @@ impl Storm {
 }
 
 /// A registered child, its address, its simulated device, the sequence number of its last
-/// event and its storm, if one runs.
+/// event, the events the bus took and its storm, if one runs.
 struct Child {
     addr: u32,
     seq: u64,
+    /// Events the bus took: delivered, queued for a suspended child, or dropped by it. The bus
+    /// counts the outcomes; this count is the device's own, for the tests to balance them.
+    raised: u64,
     storm: Option<Storm>,
     sim: Arc<SimChild>,
     reg: rbus::Registration<SimChild>,
@@ -74,7 +78,9 @@ impl Child {
             return Err(ENOMSG);
         }
         self.seq += 1;
-        self.reg.dispatch_event(kind, self.seq, payload)
+        self.reg.dispatch_event(kind, self.seq, payload)?;
+        self.raised += 1;
+        Ok(())
     }
 }
 
@@ -135,6 +141,7 @@ impl Children {
             Child {
                 addr,
                 seq: 0,
+                raised: 0,
                 storm: None,
                 sim,
                 reg,
@@ -208,6 +215,14 @@ impl Children {
             }
         }
         any
+    }
+
+    /// Writes `"<addr> <raised>"` for each child, one a line: the events the bus took.
+    pub(crate) fn write_raised(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for child in self.list.lock().iter() {
+            writeln!(f, "{:#05x} {}", child.addr, child.raised)?;
+        }
+        Ok(())
     }
 
     /// The number of children.
