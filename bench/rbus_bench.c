@@ -9,6 +9,10 @@
  *   bare       the callback through a plain indirect call
  *   srcu-fast  an SRCU-fast read-side pair around it, inline, as refscale
  *              times the pair alone: what the protection costs here
+ *   exported   the bare call plus a call of a trivial function exported by
+ *              rbus_core: what crossing into the core module costs
+ *   inlined    the fast path of rbus_event_dispatch() copied inline here,
+ *              on the same child: the protected call without the crossing
  *   protected  the same callback through rbus_event_dispatch(): SRCU-fast
  *              read side, the suspended check and the per-CPU counters
  *   child-bus  a register read through the child-to-bus table
@@ -44,11 +48,16 @@ static int nruns = 5;
 module_param(nruns, int, 0444);
 MODULE_PARM_DESC(nruns, "Runs of each measurement");
 
-enum bench_call { BENCH_BARE, BENCH_SRCU_FAST, BENCH_PROTECTED, BENCH_CHILD_BUS, BENCH_NR };
+enum bench_call {
+	BENCH_BARE, BENCH_SRCU_FAST, BENCH_EXPORTED, BENCH_INLINED, BENCH_PROTECTED,
+	BENCH_CHILD_BUS, BENCH_NR
+};
 
 static const char * const bench_names[BENCH_NR] = {
 	[BENCH_BARE] = "bare",
 	[BENCH_SRCU_FAST] = "srcu-fast",
+	[BENCH_EXPORTED] = "exported",
+	[BENCH_INLINED] = "inlined",
 	[BENCH_PROTECTED] = "protected",
 	[BENCH_CHILD_BUS] = "child-bus",
 };
@@ -144,6 +153,23 @@ static void bench_loop(enum bench_call call)
 			srcu_read_unlock_fast(&bench_srcu, scp);
 		}
 		break;
+	case BENCH_EXPORTED:
+		for (i = 0; i < loops; i++)
+			ops->event(ops->context, 1, i, rbus_device_addr(bench_child));
+		break;
+	case BENCH_INLINED:
+		for (i = 0; i < loops; i++) {
+			struct srcu_ctr __percpu *scp = srcu_read_lock_fast(bench_child->ssp);
+			const struct rbus_child_ops *cops;
+
+			cops = srcu_dereference(bench_child->child_ops, bench_child->ssp);
+			if (cops && !READ_ONCE(bench_child->suspended)) {
+				cops->event(cops->context, 1, i, 0);
+				this_cpu_inc(bench_child->stats->events_delivered);
+			}
+			srcu_read_unlock_fast(bench_child->ssp, scp);
+		}
+		break;
 	case BENCH_PROTECTED:
 		for (i = 0; i < loops; i++)
 			rbus_event_dispatch(bench_child, 1, i, 0);
@@ -218,7 +244,8 @@ static int bench_one(enum bench_call call, int callers, int nr)
 
 static int bench_measure(void)
 {
-	int callers, call, nr, ret;
+	int callers, call, nr, ret, cpu;
+	u64 delivered = 0, missed = 0;
 
 	for (callers = 1; callers <= 2; callers++) {
 		if (callers > num_online_cpus()) {
@@ -234,8 +261,15 @@ static int bench_measure(void)
 			}
 		}
 	}
-	pr_info("rbus_bench: done\n");
-	return 0;
+	/* Every protected call must have reached the callback, none queued. */
+	for_each_possible_cpu(cpu) {
+		delivered += per_cpu_ptr(bench_child->stats, cpu)->events_delivered;
+		missed += per_cpu_ptr(bench_child->stats, cpu)->events_deferred +
+			  per_cpu_ptr(bench_child->stats, cpu)->events_dropped;
+	}
+	pr_info("rbus_bench: done: %llu protected calls delivered, %llu not\n",
+		delivered, missed);
+	return missed ? -EIO : 0;
 }
 
 static void bench_teardown(void)

@@ -881,10 +881,15 @@ static noinline void rbus_dispatch_suspended(struct rbus_device *rdev,
  * counted as dropped when the queue is full. While resume delivers the queue,
  * this waits for it, so events stay in order; it may sleep then.
  *
+ * The function is aligned so that it never straddles a page: under QEMU TCG,
+ * where `make bench` runs, a call into code that crosses a page boundary
+ * cost 200-300 ns instead of 84 ns, and twice that with two callers. On
+ * hardware the alignment costs some padding and nothing else.
+ *
  * Return: 0 when delivered, queued or dropped; -ENODEV when no table is
  * published.
  */
-int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload)
+int __aligned(256) rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload)
 {
 	struct rbus_event ev = { .kind = kind, .seq = seq, .payload = payload };
 	struct srcu_struct *ssp = rdev->ssp;

@@ -15,6 +15,8 @@ import sys
 REFSCALE_TYPES = ["srcu", "srcu-fast", "refcnt", "rwsem"]
 RBUS_CALLS = [("bare", "bare indirect call"),
               ("srcu-fast", "  the same inside an inline srcu-fast pair"),
+              ("exported", "  the same plus a call into rbus_core"),
+              ("inlined", "  the protected call's fast path, inlined"),
               ("protected", "rbus protected call (bus-to-child event)"),
               ("child-bus", "rbus child-to-bus call (reg_read)")]
 RUN_LINE = re.compile(r"^(?:\[[^\]]*\]\s*)?(\d+)\t(\d+\.\d+)\s*$")

@@ -19,13 +19,13 @@ else
 	ktap_test_fail "rbus_bench loads and measures"
 fi
 
-# Four calls, 1 and 2 callers, one run each.
+# Six calls, 1 and 2 callers, one run each.
 lines=$(dmesg | grep -c 'rbus_bench: [a-z-]* callers=[12] run=1 ns=[0-9]*\.[0-9]*$')
-if [ "$lines" -eq 8 ] && dmesg | grep -q 'rbus_bench: done'; then
-	ktap_test_pass "rbus_bench printed all 8 figures"
+if [ "$lines" -eq 12 ] && dmesg | grep -q 'rbus_bench: done'; then
+	ktap_test_pass "rbus_bench printed all 12 figures"
 else
 	ktap_print_msg "$(dmesg | grep rbus_bench)"
-	ktap_test_fail "rbus_bench printed all 8 figures ($lines)"
+	ktap_test_fail "rbus_bench printed all 12 figures ($lines)"
 fi
 rmmod rbus_bench
 
