@@ -76,6 +76,11 @@ def main():
         print(f"{n} caller(s): protected - bare = {overhead:.2f} ns = "
               f"{overhead / fast:.2f} x refscale srcu-fast ({fast:.2f} ns); "
               f"target <= 1.5 x: {verdict}")
+        inlined = med[("inlined", n)] - med[("bare", n)]
+        crossing = med[("exported", n)] - med[("bare", n)]
+        print(f"  of which: the protection itself (inlined - bare) {inlined:.2f} ns = "
+              f"{inlined / fast:.2f} x srcu-fast; a call into rbus_core "
+              f"(exported - bare) {crossing:.2f} ns")
     prot, refcnt = med[("protected", 2)], med[("refscale refcnt", 2)]
     verdict = "met" if prot < refcnt else "MISSED"
     print(f"2 callers: protected {prot:.2f} ns vs refscale refcnt {refcnt:.2f} ns "

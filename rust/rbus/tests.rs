@@ -15,6 +15,10 @@ mod tests {
             Hardware, //
         },
         srcu::SrcuFast,
+        ticker::{
+            Tick,
+            Ticker, //
+        },
         BusNumber,
         DeviceId,
         Host,
@@ -22,6 +26,7 @@ mod tests {
     };
     use core::sync::atomic::{
         AtomicBool,
+        AtomicU32,
         Ordering, //
     };
     use kernel::{
@@ -130,6 +135,67 @@ mod tests {
             fsleep(Delta::from_millis(10));
         }
         assert!(done.load(Ordering::Acquire));
+        Ok(())
+    }
+
+    /// Counts its rounds in a shared counter and re-arms until it reaches `stop`.
+    struct Rounds {
+        count: Arc<AtomicU32>,
+        stop: u32,
+    }
+
+    impl Tick for Rounds {
+        fn tick(&self) -> Option<kernel::time::Jiffies> {
+            (self.count.fetch_add(1, Ordering::Relaxed) + 1 < self.stop).then_some(1)
+        }
+    }
+
+    /// Polls up to 5 s for `count` to reach `want`.
+    fn wait_count(count: &AtomicU32, want: u32) -> bool {
+        for _ in 0..500 {
+            if count.load(Ordering::Relaxed) >= want {
+                return true;
+            }
+            fsleep(Delta::from_millis(10));
+        }
+        false
+    }
+
+    #[test]
+    fn ticker_rearms_until_told_and_stops_on_drop() -> Result {
+        // Three rounds, then it stops by itself; a start runs it again.
+        let count = Arc::new(AtomicU32::new(0), GFP_KERNEL)?;
+        let ticker = KBox::pin_init(
+            Ticker::new(Rounds {
+                count: count.clone(),
+                stop: 3,
+            }),
+            GFP_KERNEL,
+        )?;
+        assert_eq!(count.load(Ordering::Relaxed), 0);
+        ticker.start(0);
+        assert!(wait_count(&count, 3));
+        fsleep(Delta::from_millis(50));
+        assert_eq!(count.load(Ordering::Relaxed), 3);
+        ticker.start(0);
+        assert!(wait_count(&count, 4));
+        drop(ticker);
+
+        // One that would re-arm forever: after its drop, no round runs.
+        let count = Arc::new(AtomicU32::new(0), GFP_KERNEL)?;
+        let ticker = KBox::pin_init(
+            Ticker::new(Rounds {
+                count: count.clone(),
+                stop: u32::MAX,
+            }),
+            GFP_KERNEL,
+        )?;
+        ticker.start(0);
+        assert!(wait_count(&count, 5));
+        drop(ticker);
+        let after = count.load(Ordering::Relaxed);
+        fsleep(Delta::from_millis(50));
+        assert_eq!(count.load(Ordering::Relaxed), after);
         Ok(())
     }
 
