@@ -83,6 +83,8 @@ struct Controller {
     _storm: debugfs::File<Arc<Ticker<EventSource>>>,
     #[pin]
     _raised: debugfs::File<Arc<Children>>,
+    #[pin]
+    _requests: debugfs::File<Arc<Children>>,
     _debugfs: debugfs::Dir,
     #[pin]
     _new_device: DeviceAttribute<NewDevice>,
@@ -116,6 +118,12 @@ fn read_write<'a>(buf: &'a mut [u8; WRITE_MAX], reader: &mut UserSliceReader) ->
 fn raise_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result {
     let mut buf = [0u8; WRITE_MAX];
     control::raise(children, read_write(&mut buf, reader)?)
+}
+
+/// Writes to the debugfs file `requests`, see [`control::requests`].
+fn requests_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; WRITE_MAX];
+    control::requests(children, read_write(&mut buf, reader)?)
 }
 
 /// Writes to the debugfs file `storm`, see [`control::storm`].
@@ -178,6 +186,7 @@ impl platform::Driver for Controller {
                 _raised <- dir.read_callback_file(c"raised", children.clone(), &|c, f| {
                     c.write_raised(f)
                 }),
+                _requests <- dir.write_callback_file(c"requests", children.clone(), &requests_write),
                 _debugfs: dir,
                 _new_device <- DeviceAttribute::new(dev, c"new_device", NewDevice(children.clone())),
                 _delete_device <- DeviceAttribute::new(

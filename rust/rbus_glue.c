@@ -86,6 +86,9 @@ static void rbus_remove(struct device *dev)
 
 	if (drv->remove)
 		drv->remove(to_rbus_device(dev));
+
+	/* Whatever the driver left in the request queue fails with -ENODEV. */
+	rbus_queue_revoke(to_rbus_device(dev));
 }
 
 static ssize_t compatible_show(struct device *dev, struct device_attribute *attr,
@@ -177,7 +180,16 @@ static struct attribute *rbus_dev_attrs[] = {
 	&dev_attr_events_pending.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(rbus_dev);
+
+static const struct attribute_group rbus_dev_group = {
+	.attrs = rbus_dev_attrs,
+};
+
+static const struct attribute_group *rbus_dev_groups[] = {
+	&rbus_dev_group,
+	&rbus_queue_group,
+	NULL,
+};
 
 static __always_inline void rbus_deliver(struct rbus_device *rdev,
 					 const struct rbus_child_ops *ops,
@@ -203,7 +215,11 @@ static void rbus_queue_flush(struct rbus_device *rdev)
 static int rbus_runtime_suspend(struct device *dev)
 {
 	struct rbus_device *rdev = to_rbus_device(dev);
+	int ret;
 
+	ret = rbus_queue_suspend(rdev);
+	if (ret)
+		return ret;
 	if (!rdev->ssp)
 		return 0;
 	WRITE_ONCE(rdev->suspended, true);
@@ -212,19 +228,15 @@ static int rbus_runtime_suspend(struct device *dev)
 }
 
 /*
- * D0 entry: deliver the queued events in order, then take new ones directly.
- * Events raised meanwhile wait for the drain to end (see
- * rbus_event_dispatch()), so a steady stream cannot keep it going forever.
+ * Delivers the queued events in order, then lets new ones through. Events
+ * raised meanwhile wait for the drain to end (see rbus_event_dispatch()), so
+ * a steady stream cannot keep it going forever.
  */
-static int rbus_runtime_resume(struct device *dev)
+static void rbus_event_resume(struct rbus_device *rdev)
 {
-	struct rbus_device *rdev = to_rbus_device(dev);
 	const struct rbus_child_ops *ops;
 	struct srcu_ctr __percpu *scp;
 	struct rbus_event ev;
-
-	if (!rdev->ssp)
-		return 0;
 
 	guard(mutex)(&rdev->resume_lock);
 	WRITE_ONCE(rdev->resuming, true);
@@ -252,6 +264,16 @@ static int rbus_runtime_resume(struct device *dev)
 	}
 	srcu_read_unlock_fast(rdev->ssp, scp);
 	WRITE_ONCE(rdev->resuming, false);
+}
+
+/* D0 entry: the events that waited go first, then the requests. */
+static int rbus_runtime_resume(struct device *dev)
+{
+	struct rbus_device *rdev = to_rbus_device(dev);
+
+	if (rdev->ssp)
+		rbus_event_resume(rdev);
+	rbus_queue_resume(rdev);
 	return 0;
 }
 
@@ -273,11 +295,19 @@ static const struct bus_type rbus_bus_type = {
 /* Called by the Rust bus registration of this module only. */
 int rbus_bus_register(void)
 {
-	return bus_register(&rbus_bus_type);
+	int ret = bus_register(&rbus_bus_type);
+
+	if (ret)
+		return ret;
+	ret = rbus_chardev_init();
+	if (ret)
+		bus_unregister(&rbus_bus_type);
+	return ret;
 }
 
 void rbus_bus_unregister(void)
 {
+	rbus_chardev_exit();
 	bus_unregister(&rbus_bus_type);
 	ida_destroy(&rbus_bus_ida);
 }
@@ -430,6 +460,7 @@ struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
 	rdev->ssp = ssp;
 	spin_lock_init(&rdev->queue_lock);
 	mutex_init(&rdev->resume_lock);
+	rbus_queue_init(rdev);
 	rdev->hw_ctx = hw_ctx;
 	RCU_INIT_POINTER(rdev->hw, hw);
 	mutex_init(&rdev->ops_lock);
@@ -494,6 +525,7 @@ void rbus_device_unregister(struct rbus_device *rdev)
 {
 	pm_runtime_disable(&rdev->dev);
 	device_del(&rdev->dev);
+	rbus_queue_kill(rdev);
 	RCU_INIT_POINTER(rdev->hw, NULL);
 	synchronize_srcu(&rbus_call_srcu);
 	put_device(&rdev->dev);
@@ -568,16 +600,6 @@ EXPORT_SYMBOL_GPL(rbus_driver_unregister);
  * host are only touched while rdev->hw is set, and the host outlives that.
  */
 
-/**
- * struct rbus_call - a child-to-bus call in progress
- * @scp: its rbus_call_srcu read-side cookie
- * @held: the host whose runtime PM usage count the call holds, or NULL
- */
-struct rbus_call {
-	struct srcu_ctr __percpu *scp;
-	struct rbus_host *held;
-};
-
 static void rbus_call_release(struct rbus_call *call)
 {
 	srcu_read_unlock_fast(&rbus_call_srcu, call->scp);
@@ -596,8 +618,8 @@ static void rbus_call_release(struct rbus_call *call)
  * Return: the controller's table, to be followed by rbus_call_end(), or an
  * ERR_PTR(): -ENODEV, -EAGAIN or an error of the resume.
  */
-static const struct rbus_hw_ops *rbus_call_begin(struct rbus_device *rdev, u32 flags,
-						 struct rbus_call *call)
+const struct rbus_hw_ops *rbus_call_begin(struct rbus_device *rdev, u32 flags,
+					  struct rbus_call *call)
 {
 	const struct rbus_hw_ops *hw;
 	struct rbus_host *host;
@@ -635,7 +657,7 @@ static const struct rbus_hw_ops *rbus_call_begin(struct rbus_device *rdev, u32 f
 	return ERR_PTR(ret);
 }
 
-static void rbus_call_end(struct rbus_device *rdev, struct rbus_call *call)
+void rbus_call_end(struct rbus_device *rdev, struct rbus_call *call)
 {
 	struct rbus_host *host = rdev->host;
 	unsigned long now = jiffies;

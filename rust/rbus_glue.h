@@ -13,7 +13,13 @@
 #include <linux/mod_devicetable.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 
+#include "../include/uapi/linux/rbus.h"
+
+struct file;
+struct poll_table_struct;
+struct rbus_request;
 struct srcu_ctr;
 struct srcu_struct;
 
@@ -124,6 +130,7 @@ struct rbus_bus_ops {
  * @reg_read: likewise
  * @reg_write: likewise
  * @subscribe: likewise
+ * @submit: start an asynchronous request; see rbus_request_complete()
  *
  * The bus core calls these inside an SRCU-fast read-side critical section
  * that rbus_device_unregister() waits for, so the controller may free @ctx
@@ -135,7 +142,11 @@ struct rbus_hw_ops {
 	int (*reg_read)(void *ctx, u32 reg, u32 *val);
 	int (*reg_write)(void *ctx, u32 reg, u32 val);
 	int (*subscribe)(void *ctx, u32 mask);
+	void (*submit)(void *ctx, struct rbus_request *req);
 };
+
+/* The most requests a child holds at once, over all its clients. */
+#define RBUS_QUEUE_DEPTH	256
 
 /**
  * struct rbus_device_stats - per-CPU counters of a child
@@ -185,6 +196,18 @@ struct rbus_event {
  * @queue_len: number of queued events
  * @resuming: resume is delivering the queue; new events wait for it
  * @resume_lock: held while resume delivers the queue
+ * @req_lock: protects the request queue, its clients and their records
+ * @req_pending: requests in flight, waiting or started, in submit order
+ * @req_clients: the open struct rbus_client of this child
+ * @req_room: submitters wait here for room in the queue
+ * @req_count: requests in flight, at most %RBUS_QUEUE_DEPTH
+ * @req_started: those of them the controller holds
+ * @req_held: suspended: new requests wait for resume
+ * @req_dead: the child is removed; no request is taken any more
+ * @req_submitted: requests taken
+ * @req_completed: requests completed with status 0
+ * @req_cancelled: requests completed with -ECANCELED
+ * @req_failed: requests completed with another error
  */
 struct rbus_device {
 	struct device dev;
@@ -204,6 +227,18 @@ struct rbus_device {
 	unsigned int queue_len;
 	bool resuming;
 	struct mutex resume_lock;	/* held while resume drains @queue */
+	spinlock_t req_lock;	/* protects the request queue and clients */
+	struct list_head req_pending;
+	struct list_head req_clients;
+	wait_queue_head_t req_room;
+	unsigned int req_count;
+	unsigned int req_started;
+	bool req_held;
+	bool req_dead;
+	u64 req_submitted;
+	u64 req_completed;
+	u64 req_cancelled;
+	u64 req_failed;
 };
 
 /**
@@ -243,6 +278,80 @@ int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops);
 int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
 void rbus_child_unpublish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
 int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
+
+/**
+ * struct rbus_call - a child-to-bus call in progress
+ * @scp: its rbus_call_srcu read-side cookie
+ * @held: the host whose runtime PM usage count the call holds, or NULL
+ */
+struct rbus_call {
+	struct srcu_ctr __percpu *scp;
+	struct rbus_host *held;
+};
+
+/* Internal to rbus_core: the protection of every child-to-bus call. */
+const struct rbus_hw_ops *rbus_call_begin(struct rbus_device *rdev, u32 flags,
+					  struct rbus_call *call);
+void rbus_call_end(struct rbus_device *rdev, struct rbus_call *call);
+
+/* The request queue: rbus_queue.c. */
+struct rbus_client;
+
+void rbus_queue_init(struct rbus_device *rdev);
+void rbus_queue_revoke(struct rbus_device *rdev);
+void rbus_queue_kill(struct rbus_device *rdev);
+int rbus_queue_suspend(struct rbus_device *rdev);
+void rbus_queue_resume(struct rbus_device *rdev);
+extern const struct attribute_group rbus_queue_group;
+
+struct rbus_client *rbus_client_open(struct rbus_device *rdev);
+void rbus_client_close(struct rbus_client *client);
+int rbus_client_submit(struct rbus_client *client, const struct rbus_req *reqs,
+		       u32 count, bool nonblock);
+int rbus_client_cancel(struct rbus_client *client, u64 id);
+int rbus_client_read(struct rbus_client *client, struct rbus_record *rec, bool nonblock);
+ssize_t rbus_client_read_user(struct rbus_client *client, char __user *buf, size_t len,
+			      bool nonblock);
+__poll_t rbus_client_poll(struct rbus_client *client, struct file *file,
+			  struct poll_table_struct *pt);
+int rbus_client_info(struct rbus_client *client, struct rbus_info *info);
+void rbus_device_post_event(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
+
+u32 rbus_request_op(const struct rbus_request *req);
+const u8 *rbus_request_tx(const struct rbus_request *req, u32 *len);
+u32 rbus_request_rx_len(const struct rbus_request *req);
+void rbus_request_complete(struct rbus_request *req, int status, const u8 *rx, u32 len);
+
+/* The char devices of user-mode drivers: rbus_chardev.c. */
+
+/**
+ * struct rbus_chardev_ops - the file operations of an rbus char device
+ * @owner: the module of the callbacks, held while a file is open
+ * @open: opens a file on @data; returns its private pointer or an ERR_PTR()
+ * @release: the file is closed; frees @priv. Must not wait for a grace period
+ * @read: reads into the user buffer
+ * @ioctl: handles @cmd
+ * @poll: polls
+ *
+ * @open runs under the char device's lock, which rbus_chardev_unregister()
+ * takes to cut @data off; the others only see the file's @priv.
+ */
+struct rbus_chardev_ops {
+	struct module *owner;
+	void *(*open)(void *data);
+	void (*release)(void *priv);
+	ssize_t (*read)(void *priv, char __user *buf, size_t len, bool nonblock);
+	long (*ioctl)(void *priv, unsigned int cmd, unsigned long arg, bool nonblock);
+	__poll_t (*poll)(void *priv, struct file *file, struct poll_table_struct *pt);
+};
+
+struct rbus_chardev;
+
+int rbus_chardev_init(void);
+void rbus_chardev_exit(void);
+struct rbus_chardev *rbus_chardev_register(struct rbus_device *rdev,
+					   const struct rbus_chardev_ops *ops, void *data);
+void rbus_chardev_unregister(struct rbus_chardev *cdev);
 
 int rbus_bus_nr_alloc(void);
 void rbus_bus_nr_free(int nr);

@@ -2,7 +2,10 @@
 
 //! The set of children of one controller: bounded, one per address.
 
-use super::sim::SimChild;
+use super::sim::{
+    SimChild,
+    LATENCY_MAX_US, //
+};
 use crate::rbus::{
     self,
     srcu::SrcuFast, //
@@ -222,6 +225,19 @@ impl Children {
         for child in self.list.lock().iter() {
             writeln!(f, "{:#05x} {}", child.addr, child.raised)?;
         }
+        Ok(())
+    }
+
+    /// Sets the request latency, in microseconds, and the fault errno of the child at `addr`.
+    /// Returns `ENOENT` if there is no such child and `EINVAL` for a latency above one second or
+    /// an errno above 4095.
+    pub(crate) fn set_requests(&self, addr: u32, latency_us: u32, fault: u32) -> Result {
+        if latency_us > LATENCY_MAX_US || fault > 4095 {
+            return Err(EINVAL);
+        }
+        let list = self.list.lock();
+        let child = list.iter().find(|child| child.addr == addr).ok_or(ENOENT)?;
+        child.sim.configure(latency_us, fault);
         Ok(())
     }
 

@@ -113,6 +113,23 @@ pub(crate) fn storm(children: &Children, input: &[u8]) -> Result<bool> {
 }
 
 /// The `delete_device` file.
+/// Handles a write to the debugfs file `requests`: `"<addr> <latency-us> <errno>"` sets the
+/// child's request latency and the errno its requests fail with (0: none).
+pub(crate) fn requests(children: &Children, input: &[u8]) -> Result {
+    let mut words = line(input).split(|&c| c == b' ');
+    let mut next = || -> Result<u64> { parse_number(words.next().ok_or(EINVAL)?) };
+    let addr = u32::try_from(next()?).map_err(|_| EINVAL)?;
+    let latency = u32::try_from(next()?).map_err(|_| EINVAL)?;
+    let fault = u32::try_from(next()?).map_err(|_| EINVAL)?;
+    if words.next().is_some() {
+        return Err(EINVAL);
+    }
+    if addr > rbus::ADDR_MAX {
+        return Err(EINVAL);
+    }
+    children.set_requests(addr, latency, fault)
+}
+
 pub(crate) struct DeleteDevice(pub(crate) Arc<Children>);
 
 impl sysfs::Store for DeleteDevice {

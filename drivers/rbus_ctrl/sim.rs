@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The simulated hardware behind each child: a register file, a mailbox that answers transfers,
-//! and the event kinds the child subscribed to.
+//! The simulated hardware behind each child: a register file, a mailbox that answers transfers
+//! and requests, and the event kinds the child subscribed to.
+//!
+//! Requests complete after the child's configured latency, from its ticker, or inline in the
+//! submit call at zero latency. A configured fault fails every request with that errno.
 
-use crate::rbus::calls::Hardware;
+use crate::rbus::{
+    calls::Hardware,
+    requests::HwRequest,
+    ticker::{
+        Tick,
+        Ticker, //
+    },
+    uapi,
+};
 use core::sync::atomic::{
     AtomicU32,
     Ordering, //
@@ -11,11 +22,89 @@ use core::sync::atomic::{
 use kernel::{
     new_spinlock,
     prelude::*,
-    sync::SpinLock, //
+    sync::SpinLock,
+    time::{
+        msecs_to_jiffies,
+        Delta,
+        Instant,
+        Jiffies,
+        Monotonic, //
+    },
 };
 
 /// Registers per child.
 pub(crate) const REGS: usize = 16;
+
+/// The most requests a child holds: the bus core's queue depth.
+const IN_FLIGHT_MAX: usize = 256;
+
+/// The longest simulated latency, in microseconds.
+pub(crate) const LATENCY_MAX_US: u32 = 1_000_000;
+
+/// Answers a transaction: the bytes written, inverted and repeated to fill the read.
+fn answer(tx: &[u8], rx: &mut [u8]) -> Result {
+    if tx.is_empty() && !rx.is_empty() {
+        return Err(EINVAL);
+    }
+    for (i, byte) in rx.iter_mut().enumerate() {
+        *byte = !tx[i % tx.len()];
+    }
+    Ok(())
+}
+
+/// A request waiting out the latency.
+struct Pending {
+    due: Instant<Monotonic>,
+    req: HwRequest,
+}
+
+/// The requests one child holds, oldest first.
+#[pin_data]
+pub(crate) struct InFlight {
+    #[pin]
+    list: SpinLock<KVec<Pending>>,
+}
+
+/// Completes the requests that are due; the child's ticker.
+pub(crate) struct Completer(Pin<KBox<InFlight>>);
+
+impl Tick for Completer {
+    fn tick(&self) -> Option<Jiffies> {
+        let now = Instant::now();
+        loop {
+            let next = {
+                let mut list = self.0.list.lock();
+                let wait = list.first().map(|first| first.due - now);
+                match wait {
+                    Some(wait) if wait.as_nanos() > 0 => {
+                        let ms = u32::try_from(wait.as_millis_ceil()).unwrap_or(u32::MAX);
+                        return Some(msecs_to_jiffies(ms));
+                    }
+                    Some(_) => list.remove(0).ok(),
+                    None => return None,
+                }
+            };
+            if let Some(pending) = next {
+                complete(pending.req, 0);
+            }
+        }
+    }
+}
+
+/// Completes `req` with the mailbox's answer, or with `fault` if it is non-zero.
+fn complete(req: HwRequest, fault: u32) {
+    if fault != 0 {
+        let errno = i32::try_from(fault).unwrap_or(5);
+        req.complete(Err(Error::from_errno(-errno)));
+        return;
+    }
+    let mut rx = [0u8; uapi::DATA_MAX];
+    let len = req.rx_len().min(rx.len());
+    match answer(req.tx(), &mut rx[..len]) {
+        Ok(()) => req.complete(Ok(&rx[..len])),
+        Err(e) => req.complete(Err(e)),
+    }
+}
 
 /// One child's simulated device.
 #[pin_data]
@@ -25,14 +114,33 @@ pub(crate) struct SimChild {
     regs: SpinLock<[u32; REGS]>,
     /// Subscribed event kinds: bit `n` for kind `n`.
     mask: AtomicU32,
+    /// The request latency, in microseconds.
+    latency_us: AtomicU32,
+    /// The errno every request fails with, or zero.
+    fault: AtomicU32,
+    /// Dropped first: it stops the ticker, then completes what is left with `EIO`.
+    #[pin]
+    completer: Ticker<Completer>,
 }
 
 impl SimChild {
-    /// A device with zeroed registers and no subscription.
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            regs <- new_spinlock!([0; REGS]),
-            mask: AtomicU32::new(0),
+    /// A device with zeroed registers, no subscription, no latency and no fault.
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        pin_init::pin_init_scope(|| {
+            let list = KVec::with_capacity(IN_FLIGHT_MAX, GFP_KERNEL)?;
+            let in_flight = KBox::pin_init(
+                try_pin_init!(InFlight {
+                    list <- new_spinlock!(list),
+                }? Error),
+                GFP_KERNEL,
+            )?;
+            Ok::<_, Error>(try_pin_init!(Self {
+                regs <- new_spinlock!([0; REGS]),
+                mask: AtomicU32::new(0),
+                latency_us: AtomicU32::new(0),
+                fault: AtomicU32::new(0),
+                completer <- Ticker::new(Completer(in_flight)),
+            }? Error))
         })
     }
 
@@ -40,19 +148,17 @@ impl SimChild {
     pub(crate) fn subscribed(&self, kind: u32) -> bool {
         kind < u32::BITS && self.mask.load(Ordering::Relaxed) & (1 << kind) != 0
     }
+
+    /// Sets the request latency and the errno every request fails with (zero for none).
+    pub(crate) fn configure(&self, latency_us: u32, fault: u32) {
+        self.latency_us.store(latency_us, Ordering::Relaxed);
+        self.fault.store(fault, Ordering::Relaxed);
+    }
 }
 
 impl Hardware for SimChild {
-    /// The mailbox answers each transaction with the bytes written, inverted and repeated to
-    /// fill the read.
     fn transfer(&self, tx: &[u8], rx: &mut [u8]) -> Result {
-        if tx.is_empty() && !rx.is_empty() {
-            return Err(EINVAL);
-        }
-        for (i, byte) in rx.iter_mut().enumerate() {
-            *byte = !tx[i % tx.len()];
-        }
-        Ok(())
+        answer(tx, rx)
     }
 
     fn reg_read(&self, reg: u32) -> Result<u32> {
@@ -69,5 +175,28 @@ impl Hardware for SimChild {
     fn subscribe(&self, mask: u32) -> Result {
         self.mask.store(mask, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// At zero latency the request completes here, inline; otherwise the ticker completes it
+    /// once due. A fault fails it at once.
+    fn submit(&self, req: HwRequest) {
+        let latency = self.latency_us.load(Ordering::Relaxed);
+        let fault = self.fault.load(Ordering::Relaxed);
+        if latency == 0 || fault != 0 {
+            complete(req, fault);
+            return;
+        }
+        let due = Instant::now() + Delta::from_micros(i64::from(latency));
+        // The capacity is the queue depth: this never allocates. Were it to fail, dropping the
+        // request completes it with `EIO`.
+        let _ = self
+            .completer
+            .data()
+            .0
+            .list
+            .lock()
+            .push(Pending { due, req }, GFP_ATOMIC);
+        self.completer
+            .start_if_idle(msecs_to_jiffies(latency.div_ceil(1000)));
     }
 }

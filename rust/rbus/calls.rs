@@ -11,6 +11,7 @@
 
 use super::{
     ffi,
+    requests::HwRequest,
     Device, //
 };
 use core::marker::PhantomData;
@@ -196,6 +197,11 @@ pub trait Hardware: Send + Sync {
     fn subscribe(&self, _mask: u32) -> Result {
         Err(EOPNOTSUPP)
     }
+
+    /// Starts an asynchronous request, to be completed once, possibly before this returns.
+    fn submit(&self, req: HwRequest) {
+        req.complete(Err(EOPNOTSUPP));
+    }
 }
 
 /// A controller without child-to-bus calls.
@@ -213,6 +219,7 @@ impl<T: Hardware> HwVtable<T> {
         reg_read: Some(Self::reg_read),
         reg_write: Some(Self::reg_write),
         subscribe: Some(Self::subscribe),
+        submit: Some(Self::submit),
     };
 
     /// # Safety
@@ -263,5 +270,14 @@ impl<T: Hardware> HwVtable<T> {
         // SAFETY: As in `transfer`.
         let hw = unsafe { Self::hw(ctx) };
         from_result(|| hw.subscribe(mask).map(|()| 0))
+    }
+
+    extern "C" fn submit(ctx: *mut c_void, req: *mut ffi::RawRequest) {
+        // SAFETY: As in `transfer`.
+        let hw = unsafe { Self::hw(ctx) };
+        // SAFETY: The bus core hands over a started request with the controller's reference.
+        if let Some(req) = unsafe { HwRequest::from_raw(req) } {
+            hw.submit(req);
+        }
     }
 }

@@ -58,6 +58,13 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         // at least as long as `self`.
         unsafe { CStr::from_char_ptr(ptr) }
     }
+
+    /// Gives a device event to every open request channel of the child (see
+    /// [`super::requests`]): a user-mode driver forwards events this way. Does not sleep.
+    pub fn post_event(&self, kind: u32, seq: u64, payload: u64) {
+        // SAFETY: By the type invariants `self.as_raw()` is a valid `struct rbus_device`.
+        unsafe { ffi::rbus_device_post_event(self.as_raw(), kind, seq, payload) };
+    }
 }
 
 // SAFETY: `Device` is a transparent wrapper of a type that doesn't depend on its generic argument.

@@ -8,11 +8,13 @@
 //! `rbus_driver_register()` refuses a [`RawDriver`] whose size differs from the C definition, and
 //! the sizes below are asserted at compile time.
 
+use super::uapi;
 use kernel::{
     bindings,
     ffi::{
         c_char,
         c_int,
+        c_long,
         c_ulong,
         c_void, //
     },
@@ -104,6 +106,42 @@ pub struct RawHwOps {
     pub reg_read: Option<extern "C" fn(*mut c_void, u32, *mut u32) -> c_int>,
     pub reg_write: Option<extern "C" fn(*mut c_void, u32, u32) -> c_int>,
     pub subscribe: Option<extern "C" fn(*mut c_void, u32) -> c_int>,
+    pub submit: Option<extern "C" fn(*mut c_void, *mut RawRequest)>,
+}
+
+/// `struct rbus_request`: opaque, reached through accessor functions.
+#[repr(C)]
+pub struct RawRequest {
+    _private: [u8; 0],
+}
+
+/// `struct rbus_client`: opaque.
+#[repr(C)]
+pub struct RawClient {
+    _private: [u8; 0],
+}
+
+/// `struct rbus_chardev`: opaque.
+#[repr(C)]
+pub struct RawChardev {
+    _private: [u8; 0],
+}
+
+/// `struct rbus_chardev_ops`.
+#[repr(C)]
+pub struct RawChardevOps {
+    pub owner: *mut bindings::module,
+    pub open: Option<unsafe extern "C" fn(*mut c_void) -> *mut c_void>,
+    pub release: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub read: Option<unsafe extern "C" fn(*mut c_void, *mut c_void, usize, bool) -> isize>,
+    pub ioctl: Option<unsafe extern "C" fn(*mut c_void, u32, c_ulong, bool) -> c_long>,
+    pub poll: Option<
+        unsafe extern "C" fn(
+            *mut c_void,
+            *mut bindings::file,
+            *mut bindings::poll_table_struct,
+        ) -> u32,
+    >,
 }
 
 /// `struct rbus_host`: only its embedded `struct device` is declared, as for [`RawDevice`].
@@ -163,6 +201,43 @@ extern "C" {
     pub fn rbus_child_publish(rdev: *mut RawDevice, ops: *const RawChildOps) -> c_int;
     pub fn rbus_child_unpublish(rdev: *mut RawDevice, ops: *const RawChildOps);
     pub fn rbus_event_dispatch(rdev: *mut RawDevice, kind: u32, seq: u64, payload: u64) -> c_int;
+    pub fn rbus_client_open(rdev: *mut RawDevice) -> *mut RawClient;
+    pub fn rbus_client_close(client: *mut RawClient);
+    pub fn rbus_client_submit(
+        client: *mut RawClient,
+        reqs: *const uapi::Req,
+        count: u32,
+        nonblock: bool,
+    ) -> c_int;
+    pub fn rbus_client_cancel(client: *mut RawClient, id: u64) -> c_int;
+    pub fn rbus_client_read(
+        client: *mut RawClient,
+        rec: *mut uapi::Record,
+        nonblock: bool,
+    ) -> c_int;
+    pub fn rbus_client_read_user(
+        client: *mut RawClient,
+        buf: *mut c_void,
+        len: usize,
+        nonblock: bool,
+    ) -> isize;
+    pub fn rbus_client_poll(
+        client: *mut RawClient,
+        file: *mut bindings::file,
+        pt: *mut bindings::poll_table_struct,
+    ) -> u32;
+    pub fn rbus_client_info(client: *mut RawClient, info: *mut uapi::Info) -> c_int;
+    pub fn rbus_device_post_event(rdev: *mut RawDevice, kind: u32, seq: u64, payload: u64);
+    pub fn rbus_request_op(req: *const RawRequest) -> u32;
+    pub fn rbus_request_tx(req: *const RawRequest, len: *mut u32) -> *const u8;
+    pub fn rbus_request_rx_len(req: *const RawRequest) -> u32;
+    pub fn rbus_request_complete(req: *mut RawRequest, status: c_int, rx: *const u8, len: u32);
+    pub fn rbus_chardev_register(
+        rdev: *mut RawDevice,
+        ops: *const RawChardevOps,
+        data: *mut c_void,
+    ) -> *mut RawChardev;
+    pub fn rbus_chardev_unregister(cd: *mut RawChardev);
     pub fn rbus_bus_nr_alloc() -> c_int;
     pub fn rbus_bus_nr_free(nr: c_int);
     pub fn rbus_init_srcu_struct_fast(ssp: *mut bindings::srcu_struct) -> c_int;

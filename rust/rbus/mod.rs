@@ -9,15 +9,18 @@
 //! `rbus_core` module cross module boundaries; no Rust type does.
 
 pub mod calls;
+pub mod chardev;
 mod device;
 mod driver;
 pub mod events;
 #[doc(hidden)]
 pub mod ffi;
 mod registration;
+pub mod requests;
 pub mod srcu;
 pub mod sysfs;
 pub mod ticker;
+pub mod uapi;
 
 pub use device::Device;
 pub use driver::{

@@ -82,6 +82,21 @@ impl<T: Tick> Ticker<T> {
         unsafe { self.queue(delay) };
     }
 
+    /// Runs [`Tick::tick`] after `delay` jiffies, unless a run is already pending: unlike
+    /// [`Ticker::start`], it never postpones one.
+    pub fn start_if_idle(&self, delay: Jiffies) {
+        // SAFETY: By the type invariants `dwork` is initialized and stays at its address until
+        // the drop cancels it.
+        unsafe {
+            bindings::queue_delayed_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
+                bindings::system_dfl_wq,
+                self.dwork.get(),
+                delay,
+            )
+        };
+    }
+
     /// # Safety
     ///
     /// `self.dwork` must be initialized and must not move or be freed while queued.

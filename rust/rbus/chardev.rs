@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Char devices of user-mode child drivers: `/dev/rbus-<bus>-<addr>`.
+//!
+//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//!
+//! 7.3's `miscdevice` has no `poll`, takes only a `'static` name, has no parent and lives in
+//! `/sys/class/misc`. A [`CharDev`] is a device of class `rbus-dev` under the child, with a
+//! `cdev`, as i2c-dev has. Each open file gets its own [`FileOps`] value from [`FileOps::open`];
+//! it is dropped when the file is released.
+//!
+//! Dropping the [`CharDev`] stops new opens and waits for running ones, so the device data may
+//! go then. Open files keep their own value, which must stay valid by itself (it typically holds
+//! a [`super::requests::Client`], which the bus core revokes on unbind). No grace period is
+//! waited for anywhere, on unbind or on close.
+
+use super::{
+    ffi,
+    Device, //
+};
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
+use kernel::{
+    bindings,
+    device,
+    error::from_err_ptr,
+    ffi::{
+        c_long,
+        c_ulong,
+        c_void, //
+    },
+    prelude::*,
+    uaccess::UserPtr,
+    ThisModule, //
+};
+
+/// The poll table of a `poll()` in progress on a file.
+pub struct PollTable<'a> {
+    file: *mut bindings::file,
+    pt: *mut bindings::poll_table_struct,
+    _lifetime: PhantomData<&'a ()>,
+}
+
+impl PollTable<'_> {
+    pub(crate) fn file(&self) -> *mut bindings::file {
+        self.file
+    }
+
+    pub(crate) fn raw(&self) -> *mut bindings::poll_table_struct {
+        self.pt
+    }
+}
+
+/// The operations of the files of a [`CharDev`]; each open file owns one value.
+pub trait FileOps: Sized + Send + Sync + 'static {
+    /// The data of the char device, given to every `open`.
+    type Data: Send + Sync;
+
+    /// Opens a file. Runs under the char device's lock: it must not wait for the device's unbind.
+    fn open(data: &Self::Data) -> Result<KBox<Self>>;
+
+    /// `read()` into the user buffer `buf` of `len` bytes; waits unless `nonblock`.
+    fn read(&self, buf: UserPtr, len: usize, nonblock: bool) -> Result<usize>;
+
+    /// `ioctl()`; `arg` is a user pointer or a value, as `cmd` says. Unknown commands are
+    /// `ENOTTY`.
+    fn ioctl(&self, cmd: u32, arg: usize, nonblock: bool) -> Result<isize>;
+
+    /// `poll()`: the ready mask, after registering with `table` what to wait on.
+    fn poll(&self, table: &PollTable<'_>) -> u32;
+}
+
+/// The char device `/dev/rbus-<bus>-<addr>` of a bound child.
+///
+/// # Invariants
+///
+/// `raw` was registered by `rbus_chardev_register()` with the callbacks of `T` and a pointer to
+/// `data`, and is not unregistered yet.
+pub struct CharDev<T: FileOps> {
+    raw: NonNull<ffi::RawChardev>,
+    // Dropped after `raw` is unregistered: no open runs then.
+    data: Pin<KBox<T::Data>>,
+}
+
+impl<T: FileOps> CharDev<T> {
+    /// Creates the char device of `dev`; `module` is held while a file is open.
+    pub fn new(
+        dev: &Device<device::Bound>,
+        module: &'static ThisModule,
+        data: impl PinInit<T::Data, Error>,
+    ) -> Result<Self> {
+        let data = KBox::pin_init(data, GFP_KERNEL)?;
+        let ops = ffi::RawChardevOps {
+            owner: module.as_ptr(),
+            open: Some(Self::open_callback),
+            release: Some(Self::release_callback),
+            read: Some(Self::read_callback),
+            ioctl: Some(Self::ioctl_callback),
+            poll: Some(Self::poll_callback),
+        };
+        let ptr = core::ptr::from_ref::<T::Data>(&data).cast_mut().cast();
+
+        // SAFETY: `dev` is a valid, bound child; the glue copies `ops`, whose callbacks live in
+        // `module`, which each open file holds. `data` stays valid until `drop` unregistered the
+        // char device, after which no open uses it.
+        let raw = from_err_ptr(unsafe { ffi::rbus_chardev_register(dev.as_raw(), &ops, ptr) })?;
+
+        // INVARIANT: registered above with `data`.
+        Ok(Self {
+            raw: NonNull::new(raw).ok_or(ENOMEM)?,
+            data,
+        })
+    }
+
+    /// The char device's data.
+    pub fn data(&self) -> &T::Data {
+        &self.data
+    }
+
+    extern "C" fn open_callback(data: *mut c_void) -> *mut c_void {
+        // SAFETY: The glue passes the `data` of a registered `CharDev`, under the lock that
+        // `drop` takes before `data` goes.
+        let data = unsafe { &*data.cast::<T::Data>() };
+        match T::open(data) {
+            Ok(file) => KBox::into_raw(file).cast(),
+            Err(e) => e.to_ptr(),
+        }
+    }
+
+    extern "C" fn release_callback(file: *mut c_void) {
+        // SAFETY: `file` came from `KBox::into_raw` in `open_callback`; release is its last use.
+        drop(unsafe { KBox::from_raw(file.cast::<T>()) });
+    }
+
+    /// # Safety
+    ///
+    /// `file` must be the private pointer of an open file, from `open_callback`.
+    unsafe fn file<'a>(file: *mut c_void) -> &'a T {
+        // SAFETY: By the safety requirements; it lives until `release_callback`.
+        unsafe { &*file.cast::<T>() }
+    }
+
+    extern "C" fn read_callback(
+        file: *mut c_void,
+        buf: *mut c_void,
+        len: usize,
+        nonblock: bool,
+    ) -> isize {
+        // SAFETY: The glue passes an open file's private pointer.
+        let file = unsafe { Self::file(file) };
+        match file.read(UserPtr::from_ptr(buf), len, nonblock) {
+            Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    extern "C" fn ioctl_callback(
+        file: *mut c_void,
+        cmd: u32,
+        arg: c_ulong,
+        nonblock: bool,
+    ) -> c_long {
+        // SAFETY: The glue passes an open file's private pointer.
+        let file = unsafe { Self::file(file) };
+        match file.ioctl(cmd, arg, nonblock) {
+            Ok(n) => n as c_long,
+            Err(e) => e.to_errno() as c_long,
+        }
+    }
+
+    extern "C" fn poll_callback(
+        file: *mut c_void,
+        raw_file: *mut bindings::file,
+        pt: *mut bindings::poll_table_struct,
+    ) -> u32 {
+        // SAFETY: The glue passes an open file's private pointer.
+        let file = unsafe { Self::file(file) };
+        file.poll(&PollTable {
+            file: raw_file,
+            pt,
+            _lifetime: PhantomData,
+        })
+    }
+}
+
+impl<T: FileOps> Drop for CharDev<T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the char device is registered, and this is its only
+        // unregistration; afterwards no open runs or starts, so `data` may be dropped.
+        unsafe { ffi::rbus_chardev_unregister(self.raw.as_ptr()) };
+    }
+}
+
+// SAFETY: The char device is refcounted by the kernel and may be unregistered from any thread.
+unsafe impl<T: FileOps> Send for CharDev<T> {}
+
+// SAFETY: Shared references only reach `T::Data`, which is `Sync`.
+unsafe impl<T: FileOps> Sync for CharDev<T> {}
