@@ -18,6 +18,9 @@
 //!
 //! Each bound child also has a write-only sysfs file `call`: writing `wait` reads a register with
 //! the sleeping flavour, `try` with the `try_` flavour; the write fails with the call's errno.
+//! Writing `request` submits an asynchronous transfer to the child's request queue, as a kernel
+//! driver may, and waits for its record: the write fails with its status, or `EIO` for a wrong
+//! answer.
 
 use core::sync::atomic::{
     AtomicBool,
@@ -42,6 +45,8 @@ pub mod rbus;
 
 use rbus::{
     calls::Bus,
+    requests::Client,
+    uapi,
     events::{
         Events,
         Publication, //
@@ -107,13 +112,41 @@ impl Receiver {
 }
 
 /// The `call` file of a bound child.
-struct CallFile(Arc<Bus>);
+struct CallFile {
+    bus: Arc<Bus>,
+    requests: Client,
+}
+
+impl CallFile {
+    /// Submits one transfer and waits for its record.
+    fn request(&self) -> Result {
+        let mut req = uapi::Req {
+            id: 1,
+            op: uapi::OP_TRANSFER,
+            flags: 0,
+            tx_len: 2,
+            rx_len: 4,
+            tx: [0; uapi::DATA_MAX],
+        };
+        req.tx[..2].copy_from_slice(&[0x12, 0x34]);
+        self.requests.submit(&[req], false)?;
+        let rec = self.requests.read(false)?;
+        if rec.status != 0 {
+            return Err(Error::from_errno(rec.status));
+        }
+        if rec.id != 1 || rec.len != 4 || rec.data[..4] != [!0x12, !0x34, !0x12, !0x34] {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+}
 
 impl Store for CallFile {
     fn store(&self, input: &[u8]) -> Result {
         match input.strip_suffix(b"\n").unwrap_or(input) {
-            b"wait" => self.0.reg_read(0).map(|_| ()),
-            b"try" => self.0.try_reg_read(0).map(|_| ()),
+            b"wait" => self.bus.reg_read(0).map(|_| ()),
+            b"try" => self.bus.try_reg_read(0).map(|_| ()),
+            b"request" => self.request(),
             _ => Err(EINVAL),
         }
     }
@@ -166,7 +199,14 @@ impl rbus::Driver for TestChild {
                 last_seq: AtomicU64::new(0),
             };
             Ok(try_pin_init!(Self {
-                _call <- DeviceAttribute::new(dev.as_ref(), c"call", CallFile(bus)),
+                _call <- DeviceAttribute::new(
+                    dev.as_ref(),
+                    c"call",
+                    CallFile {
+                        bus,
+                        requests: Client::open(dev)?,
+                    }
+                ),
                 events: Publication::new(dev, Ok::<_, Error>(receiver))?,
             }? Error))
         })

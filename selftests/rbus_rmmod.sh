@@ -18,6 +18,7 @@ done
 # The software-node controller and the test child driver, if tests left them.
 rmmod rbus_swnode 2>/dev/null
 rmmod rbus_test_child 2>/dev/null
+rmmod rbus_dev 2>/dev/null
 # Stop module autoload: mdev may still be working through the uevents of
 # earlier tests, and its modprobe would reload a module just removed.
 # Stopping mdev leaves the modprobe it may be running, so wait that out too.

@@ -229,7 +229,7 @@ impl Children {
     }
 
     /// Sets the request latency, in microseconds, and the fault errno of the child at `addr`.
-    /// Returns `ENOENT` if there is no such child and `EINVAL` for a latency above one second or
+    /// Returns `ENOENT` if there is no such child and `EINVAL` for a latency above ten seconds or
     /// an errno above 4095.
     pub(crate) fn set_requests(&self, addr: u32, latency_us: u32, fault: u32) -> Result {
         if latency_us > LATENCY_MAX_US || fault > 4095 {

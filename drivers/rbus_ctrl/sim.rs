@@ -38,8 +38,8 @@ pub(crate) const REGS: usize = 16;
 /// The most requests a child holds: the bus core's queue depth.
 const IN_FLIGHT_MAX: usize = 256;
 
-/// The longest simulated latency, in microseconds.
-pub(crate) const LATENCY_MAX_US: u32 = 1_000_000;
+/// The longest simulated latency, in microseconds: ten seconds.
+pub(crate) const LATENCY_MAX_US: u32 = 10_000_000;
 
 /// Answers a transaction: the bytes written, inverted and repeated to fill the read.
 fn answer(tx: &[u8], rx: &mut [u8]) -> Result {

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stress of the request channel: submitters, cancellers, readers, pollers
+ * and closers on one child while it is deleted and re-added, with exact
+ * accounting. Every request a file queued yields exactly one record on that
+ * file, unless the file was closed first; a cancel that returned 0 yields
+ * -ECANCELED; a blocked reader always wakes.
+ *
+ * RBUS_CHANNEL_REQUESTS sets the number of requests to queue (default
+ * 100000).
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "kselftest_harness.h"
+#include "rbus_channel_lib.h"
+
+#define ADDR		0x41
+#define WORKERS		4
+#define SESSION_MAX	4096	/* requests one file queues at most */
+#define DEFAULT_REQUESTS 100000
+
+struct stress {
+	struct channel ch;
+	unsigned long long target;
+	atomic_bool stop;
+	atomic_ullong queued;
+	atomic_ullong received;
+	atomic_ullong discarded;	/* queued on files closed before reading */
+	atomic_ullong cancelled;
+	atomic_ullong enodev;
+	atomic_ullong sessions;
+	atomic_ullong errors;		/* duplicate, foreign, wrong or lost records */
+};
+
+/* One file's requests: which were queued, cancelled, and answered. */
+struct session {
+	int fd;
+	bool blocking;
+	__u32 next_id;
+	__u32 queued;
+	__u32 received;
+	bool cancel_ok[SESSION_MAX];
+	bool seen[SESSION_MAX];
+};
+
+static void check_record(struct stress *st, struct session *s, const struct rbus_record *rec)
+{
+	if (rec->type == RBUS_RECORD_EVENT)
+		return;
+	if (rec->type != RBUS_RECORD_COMPLETION || rec->id >= s->next_id || s->seen[rec->id] ||
+	    (s->cancel_ok[rec->id] && rec->status != -ECANCELED) ||
+	    (!rec->status && !answer_ok(rec, 4, 8))) {
+		ksft_print_msg("bad record: id %llu status %d\n",
+			       (unsigned long long)rec->id, rec->status);
+		atomic_fetch_add(&st->errors, 1);
+		return;
+	}
+	s->seen[rec->id] = true;
+	s->received++;
+	atomic_fetch_add(&st->received, 1);
+	if (rec->status == -ENODEV)
+		atomic_fetch_add(&st->enodev, 1);
+}
+
+/*
+ * Reads what is ready; with wait, waits for a record first (in read() or in
+ * poll(), as the file is blocking or not). False once the file is dead and
+ * drained, or when nothing came for 10 s.
+ */
+static bool read_ready(struct stress *st, struct session *s, bool wait)
+{
+	struct rbus_record recs[32];
+	ssize_t n;
+
+	if (wait && !s->blocking && !(poll_fd(s->fd, POLLIN, 10000) & (POLLIN | POLLHUP)))
+		return false;
+	n = read(s->fd, recs, sizeof(recs));
+	if (n < 0)
+		return errno != ENODEV;
+	for (ssize_t i = 0; i < n / (ssize_t)sizeof(recs[0]); i++)
+		check_record(st, s, &recs[i]);
+	return true;
+}
+
+static void run_session(struct stress *st, struct session *s)
+{
+	__u32 want = 64 + rand() % 1024;
+	bool alive = true;
+
+	while (alive && s->next_id < want && !atomic_load(&st->stop)) {
+		struct rbus_req reqs[16];
+		int n = 1 + rand() % 16, queued, ret;
+
+		for (int i = 0; i < n; i++)
+			reqs[i] = make_req(s->next_id + i, 4, 8);
+		queued = submit_reqs(s->fd, reqs, n);
+		if (queued > 0) {
+			s->next_id += queued;
+			s->queued += queued;
+			atomic_fetch_add(&st->queued, queued);
+		} else if (queued == -ENODEV) {
+			break;
+		} else if (queued != -EAGAIN) {
+			atomic_fetch_add(&st->errors, 1);
+			break;
+		}
+		if (s->next_id && rand() % 4 == 0) {
+			__u32 id = rand() % s->next_id;
+
+			ret = cancel_req(s->fd, id);
+			if (!ret) {
+				s->cancel_ok[id] = true;
+				atomic_fetch_add(&st->cancelled, 1);
+			} else if (ret != -EALREADY && ret != -ENOENT && ret != -ENODEV) {
+				atomic_fetch_add(&st->errors, 1);
+			}
+		}
+		/* A blocking file reads when it drains; a full queue waits for records. */
+		if (!s->blocking)
+			alive = read_ready(st, s, queued == -EAGAIN);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct stress *st = arg;
+	struct session *s = malloc(sizeof(*s));
+
+	while (s && !atomic_load(&st->stop)) {
+		memset(s, 0, sizeof(*s));
+		s->blocking = rand() % 2;
+		s->fd = open(st->ch.node, s->blocking ? O_RDWR : O_RDWR | O_NONBLOCK);
+		if (s->fd < 0) {
+			usleep(1000);
+			continue;
+		}
+		atomic_fetch_add(&st->sessions, 1);
+		run_session(st, s);
+		if (rand() % 4 == 0) {
+			/* A closer: its requests are cancelled, their records discarded. */
+			atomic_fetch_add(&st->discarded, s->queued - s->received);
+		} else {
+			/* Drain: every queued request yields its record, or the file dies. */
+			while (s->received < s->queued && read_ready(st, s, true))
+				;
+			if (s->received != s->queued) {
+				ksft_print_msg("lost %u records\n", s->queued - s->received);
+				atomic_fetch_add(&st->errors, 1);
+			}
+		}
+		close(s->fd);
+	}
+	free(s);
+	return NULL;
+}
+
+TEST(delete_and_readd_under_load)
+{
+	static struct stress st;
+	const char *env = getenv("RBUS_CHANNEL_REQUESTS");
+	pthread_t workers[WORKERS];
+	int nr, cycles = 0;
+
+	if (!rbus_load() || run("modprobe rbus_dev"))
+		SKIP(return, "rbus modules not installed");
+	nr = bus_nr_of(ACPI_CTRL_DIR);
+	ASSERT_LE(0, nr);
+	channel_init(&st.ch, nr, ADDR);
+	st.target = env ? strtoull(env, NULL, 0) : DEFAULT_REQUESTS;
+	ASSERT_EQ(0, channel_add(&st.ch));
+	srand(1);
+
+	for (int i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pthread_create(&workers[i], NULL, worker, &st));
+	while (atomic_load(&st.queued) < st.target && !atomic_load(&st.errors)) {
+		usleep(20000 + rand() % 80000);
+		ASSERT_EQ(0, channel_delete(&st.ch));
+		ASSERT_EQ(0, channel_add(&st.ch));
+		/* Inline completion, or a latency that leaves requests pending. */
+		ASSERT_EQ(0, channel_sim(&st.ch, cycles % 2 ? 500 : 0, 0));
+		cycles++;
+	}
+	atomic_store(&st.stop, true);
+	for (int i = 0; i < WORKERS; i++)
+		ASSERT_EQ(0, pthread_join(workers[i], NULL));
+
+	ksft_print_msg("%d delete/re-add cycles, %llu files: %llu requests queued, %llu records read (%llu cancelled, %llu -ENODEV), %llu discarded by close\n",
+		       cycles, atomic_load(&st.sessions), atomic_load(&st.queued),
+		       atomic_load(&st.received), atomic_load(&st.cancelled),
+		       atomic_load(&st.enodev), atomic_load(&st.discarded));
+	EXPECT_EQ(0ULL, atomic_load(&st.errors));
+	EXPECT_LE(st.target, atomic_load(&st.queued));
+	EXPECT_LT(0, cycles);
+	EXPECT_LT(0ULL, atomic_load(&st.enodev));
+	EXPECT_EQ(atomic_load(&st.queued), atomic_load(&st.received) + atomic_load(&st.discarded));
+	/* The last child's own books, with every file closed. */
+	EXPECT_EQ(0ULL, channel_counter(&st.ch, "requests_in_flight"));
+	EXPECT_TRUE(channel_balanced(&st.ch));
+	channel_delete(&st.ch);
+}
+
+TEST_HARNESS_MAIN
