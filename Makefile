@@ -30,10 +30,11 @@ ENV := . $(RBUS_CACHE)/env.sh && kdir=$$($(KDIR_CMD)) && \
 
 KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) W=1 KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
 RUST_SRCS := $(shell find drivers rust -name '*.rs')
-C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h bench/*.c selftests/modules/*.c))
+C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h bench/*.c selftests/modules/*.c \
+	examples/*.c include/uapi/linux/*.h))
 
 .PHONY: all modules setup kernel clean check soak bench run fmt fmt-check lint checkpatch \
-	selftests initramfs ssdt dt-check
+	selftests initramfs ssdt dt-check uapi-check
 
 all: modules
 
@@ -54,6 +55,11 @@ fmt:
 
 fmt-check:
 	@$(ENV) && rustfmt --check --edition 2021 --config-path $$ksrc/.rustfmt.toml $(RUST_SRCS)
+
+# The UAPI header compiles on its own in user space, warnings as errors.
+uapi-check:
+	@echo '#include <linux/rbus.h>' | \
+		$(CC) -Wall -Wextra -Werror -pedantic -I include/uapi -x c -fsyntax-only -
 
 checkpatch:
 	@$(ENV) && $$ksrc/scripts/checkpatch.pl --strict --no-tree --quiet -f $(C_GLUE)

@@ -4,7 +4,9 @@
 
 Reads the "RBUS-BENCH" sections of scripts/guest-init.sh's bench job: the
 kernel log of each refscale run (its "Runs / Time(ns)" table) and the
-"rbus_bench: <call> callers=<n> run=<k> ns=<x>" lines of bench/rbus_bench.c.
+"rbus_bench: <call> callers=<n> run=<k> ns=<x>" lines of bench/rbus_bench.c,
+and the "rbus_channel_bench: <what> run=<k> ns=<x>" lines of
+bench/rbus_channel_bench.c.
 Each figure is the median of its runs. Exits 1 when a figure is missing.
 """
 
@@ -21,6 +23,12 @@ RBUS_CALLS = [("bare", "bare indirect call"),
               ("child-bus", "rbus child-to-bus call (reg_read)")]
 RUN_LINE = re.compile(r"^(?:\[[^\]]*\]\s*)?(\d+)\t(\d+\.\d+)\s*$")
 BENCH_LINE = re.compile(r"rbus_bench: (\S+) callers=(\d+) run=\d+ ns=(\d+\.\d+)")
+CHANNEL_LINE = re.compile(r"rbus_channel_bench: (\S+) run=\d+ ns=(\d+\.\d+)")
+CHANNEL_ROWS = [("pipe_rw", "pipe write+read, 96 bytes"),
+                ("round_trip", "channel submit + read, one request"),
+                ("batch64", "channel batch of 64, per request"),
+                ("close_pipe", "close() of a pipe's last fd"),
+                ("close_child", "close() of a /dev/rbus-* fd")]
 
 
 def parse(path):
@@ -44,6 +52,11 @@ def parse(path):
                 if in_table and m:
                     key = ("refscale " + section[1], int(section[2]))
                     figures.setdefault(key, []).append(float(m.group(2)))
+            elif section[0] == "channel":
+                m = CHANNEL_LINE.search(line)
+                if m:
+                    figures.setdefault(("channel " + m.group(1), 1), []).append(
+                        float(m.group(2)))
             elif section[0] == "rbus_bench":
                 m = BENCH_LINE.search(line)
                 if m:
@@ -85,6 +98,30 @@ def main():
     verdict = "met" if prot < refcnt else "MISSED"
     print(f"2 callers: protected {prot:.2f} ns vs refscale refcnt {refcnt:.2f} ns "
           f"= {prot / refcnt:.2f} x; target < 1 x: {verdict}")
+    return channel_report(med)
+
+
+def channel_report(med):
+    """The request channel against a pipe, one thread."""
+    print()
+    print(f"{'ns per operation, median of runs':46} {'1 thread':>10}")
+    missing = []
+    for key, name in CHANNEL_ROWS:
+        fig = med.get(("channel " + key, 1))
+        if fig is None:
+            missing.append(key)
+        print(f"{name:46} {fig if fig is not None else '-':>10}")
+    if missing:
+        print("missing: " + ", ".join(missing))
+        return 1
+    c = {key: med[("channel " + key, 1)] for key, _ in CHANNEL_ROWS}
+    for what, num, den, limit in (("round trip vs pipe", "round_trip", "pipe_rw", 1.5),
+                                  ("batch of 64 vs single, per request", "batch64",
+                                   "round_trip", 0.25),
+                                  ("close() vs a pipe's", "close_child", "close_pipe", 2.0)):
+        ratio = c[num] / c[den]
+        verdict = "met" if ratio <= limit else "MISSED"
+        print(f"{what}: {ratio:.2f} x; target <= {limit} x: {verdict}")
     return 0
 
 

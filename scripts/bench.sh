@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: the per-call cost of the ops table against refscale, in one
-# boot of the benchmark kernel (scripts/bench.config: no lockdep, KFENCE,
+# `make bench`: the per-call cost of the ops table against refscale, and the
+# request channel against a pipe, in one boot of the benchmark kernel (scripts/bench.config: no lockdep, KFENCE,
 # kmemleak or Rust debug assertions). Builds that kernel once, then the
 # modules against it in build/bench/src, so the tree's own build for
 # `make check` is left alone. Prints the table of scripts/bench-report.py.
@@ -28,7 +28,12 @@ mkdir -p "$src"
 echo "bench: building the modules for $(basename "$kdir")"
 make -s -C "$kdir" M="$src" modules >"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; exit 1; }
-RBUS_MODULES_DIR="$src" "$top/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$kdir" - -
+# The channel benchmark is a static user-space program, run from /extra-tests.
+mkdir -p "$out/extra"
+gcc -Wall -Wextra -Werror -O2 -static -isystem "$top/include/uapi" \
+	"$top/bench/rbus_channel_bench.c" -o "$out/extra/rbus_channel_bench"
+RBUS_MODULES_DIR="$src" "$top/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$kdir" - - \
+	"$out/extra"
 make -s --no-print-directory -C "$top" ssdt
 
 echo "bench: booting the guest (a few minutes under TCG)"

@@ -55,6 +55,9 @@ else cat "$out/fmt.log"; fail "rustfmt is clean"; fi
 if $make checkpatch >"$out/checkpatch.log" 2>&1; then pass "checkpatch --strict is clean on the C glue"
 else cat "$out/checkpatch.log"; fail "checkpatch --strict is clean on the C glue"; fi
 
+if $make uapi-check >"$out/uapi-check.log" 2>&1; then pass "include/uapi/linux/rbus.h compiles standalone with -Wall -Werror"
+else cat "$out/uapi-check.log"; fail "include/uapi/linux/rbus.h compiles standalone with -Wall -Werror"; fi
+
 if $make dt-check >"$out/dt-check.log" 2>&1; then pass "dt-bindings validate with dtschema"
 else cat "$out/dt-check.log"; fail "dt-bindings validate with dtschema"; fi
 

@@ -88,6 +88,21 @@ bench_refscale() {
 	rmmod refscale
 }
 
+# The request channel against a pipe: a child at 0x50 bound to rbus_dev.
+bench_channel() {
+	modprobe rbus_ctrl && modprobe rbus_dev || return
+	ctrl=/sys/bus/platform/devices/PRP0001:00
+	echo "0x50 rbus,user" >$ctrl/new_device || return
+	nr=$(basename "$(ls -d $ctrl/rbus*)")
+	nr=${nr#rbus}
+	node=$(printf '/dev/rbus-%d-%04x' "$nr" 0x50)
+	i=0
+	while [ ! -e "$node" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	echo "RBUS-BENCH channel"
+	/extra-tests/rbus_channel_bench "$node" $BENCH_LOOPS $BENCH_RUNS
+	echo "0x50" >$ctrl/delete_device
+}
+
 job_bench() {
 	echo "RBUS-RESULTS-BEGIN" >/dev/ttyS1
 	{
@@ -101,6 +116,7 @@ job_bench() {
 		echo "RBUS-BENCH rbus_bench"
 		dmesg
 		rmmod rbus_bench
+		bench_channel
 		echo "RBUS-BENCH dmesg"
 		dmesg
 	} >/dev/ttyS1 2>&1

@@ -1,14 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Load bench/rbus_bench.c once with few loops, on the debug kernel: the
-# microbenchmark of `make bench` must print every figure and leave no splat
-# (judged by `make check`'s log check). Its numbers mean nothing here.
+# Load bench/rbus_bench.c once with few loops, and run
+# bench/rbus_channel_bench.c once, on the debug kernel: the benchmarks of
+# `make bench` must print every figure and leave no splat (judged by
+# `make check`'s log check). Their numbers mean nothing here.
 
 . "$(dirname "$0")/../kselftest/ktap_helpers.sh"
 
 ktap_print_header
-ktap_set_plan 2
+ktap_set_plan 3
 
 modprobe rbus_core || { ktap_skip_all "rbus modules not installed"; exit "$KSFT_SKIP"; }
 
@@ -28,5 +29,22 @@ else
 	ktap_test_fail "rbus_bench printed all 12 figures ($lines)"
 fi
 rmmod rbus_bench
+
+# The request channel against a pipe, on a child at 0x50 bound to rbus_dev.
+ctrl=/sys/bus/platform/devices/PRP0001:00
+modprobe rbus_ctrl && modprobe rbus_dev && echo "0x50 rbus,user" >$ctrl/new_device
+nr=$(basename "$(ls -d $ctrl/rbus*)")
+node=$(printf '/dev/rbus-%d-%04x' "${nr#rbus}" 0x50)
+i=0
+while [ ! -e "$node" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$("$(dirname "$0")/rbus_channel_bench" "$node" 64 1)
+lines=$(echo "$out" | grep -c 'rbus_channel_bench: [a-z_0-9]* run=0 ns=[0-9]*\.[0-9]*$')
+if [ "$lines" -eq 5 ]; then
+	ktap_test_pass "rbus_channel_bench printed all 5 figures"
+else
+	ktap_print_msg "$out"
+	ktap_test_fail "rbus_channel_bench printed all 5 figures ($lines)"
+fi
+echo 0x50 >$ctrl/delete_device
 
 ktap_finished

@@ -600,4 +600,13 @@ TEST_F(channel, requests_resume_a_suspended_child)
 	EXPECT_TRUE(channel_balanced(&self->ch));
 }
 
+/* The README's example: submit, poll and read, as a user-mode driver does. */
+TEST_F(channel, readme_example_runs)
+{
+	if (access("./rbus_hello", X_OK))
+		SKIP(return, "rbus_hello not installed");
+	EXPECT_EQ(0, run("./rbus_hello %s", self->ch.node));
+	EXPECT_EQ(2ULL, channel_counter(&self->ch, "requests_completed"));
+}
+
 TEST_HARNESS_MAIN
