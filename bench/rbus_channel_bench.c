@@ -9,6 +9,8 @@
  *               64 records, per request
  *   close_pipe  close() of a pipe's last fd, which frees the pipe
  *   close_child close() of an idle /dev/rbus-* fd, which frees its client
+ *   info_ioctl  RBUS_IOC_INFO: the cost of reaching the driver, for comparison
+ *   read_empty  an O_NONBLOCK read() with nothing ready (EAGAIN), likewise
  *
  * Usage: rbus_channel_bench DEVICE LOOPS RUNS. Prints one line per run:
  * "rbus_channel_bench: <name> run=<k> ns=<per operation>".
@@ -140,6 +142,39 @@ static double close_child(long loops)
 	return t;
 }
 
+static double info_ioctl(long loops)
+{
+	int fd = open(device, O_RDWR);
+	struct rbus_info info;
+	double t;
+
+	if (fd < 0)
+		die(device);
+	t = now_ns();
+	for (long i = 0; i < loops; i++)
+		if (ioctl(fd, RBUS_IOC_INFO, &info))
+			die("info");
+	t = now_ns() - t;
+	close(fd);
+	return t;
+}
+
+static double read_empty(long loops)
+{
+	int fd = open(device, O_RDWR | O_NONBLOCK);
+	double t;
+
+	if (fd < 0)
+		die(device);
+	t = now_ns();
+	for (long i = 0; i < loops; i++)
+		if (read(fd, recs, sizeof(recs[0])) != -1 || errno != EAGAIN)
+			die("read_empty");
+	t = now_ns() - t;
+	close(fd);
+	return t;
+}
+
 static const struct {
 	const char *name;
 	double (*fn)(long loops);
@@ -149,6 +184,8 @@ static const struct {
 	{ "batch64", batch64 },
 	{ "close_pipe", close_pipe },
 	{ "close_child", close_child },
+	{ "info_ioctl", info_ioctl },
+	{ "read_empty", read_empty },
 };
 
 int main(int argc, char **argv)

@@ -62,33 +62,22 @@ struct OpenFile {
 }
 
 impl OpenFile {
-    /// `RBUS_IOC_SUBMIT`: checks every request, then queues them.
+    /// `RBUS_IOC_SUBMIT`: the bus core checks every request, then queues them.
     fn submit(&self, arg: usize, size: usize, nonblock: bool) -> Result<isize> {
         let submit: uapi::Submit = uapi::read_struct(
             &mut UserSlice::new(UserPtr::from_addr(arg), size).reader(),
             size,
         )?;
-        let count = submit.count as usize;
-        let req_size = submit.req_size as usize;
-        if submit.reserved != 0 || count == 0 || count > uapi::SUBMIT_MAX || req_size > STRUCT_MAX {
+        if submit.reserved != 0 {
             return Err(EINVAL);
         }
-        let ptr = usize::try_from(submit.reqs).map_err(|_| EFAULT)?;
-        let mut reader = UserSlice::new(UserPtr::from_addr(ptr), count * req_size).reader();
-        let mut reqs = KVec::with_capacity(count, GFP_KERNEL)?;
-        for _ in 0..count {
-            let req: uapi::Req = uapi::read_struct(&mut reader, req_size)?;
-            let valid = req.op == uapi::OP_TRANSFER
-                && req.flags == 0
-                && (req.tx_len as usize) <= uapi::DATA_MAX
-                && (req.rx_len as usize) <= uapi::DATA_MAX
-                && (req.tx_len > 0 || req.rx_len == 0);
-            if !valid {
-                return Err(EINVAL);
-            }
-            reqs.push(req, GFP_KERNEL)?;
-        }
-        let queued = self.client.submit(&reqs, nonblock)?;
+        let reqs = usize::try_from(submit.reqs).map_err(|_| EFAULT)?;
+        let queued = self.client.submit_user(
+            UserPtr::from_addr(reqs),
+            submit.count,
+            submit.req_size,
+            nonblock,
+        )?;
         Ok(isize::try_from(queued).unwrap_or(isize::MAX))
     }
 

@@ -45,16 +45,16 @@ pub mod rbus;
 
 use rbus::{
     calls::Bus,
-    requests::Client,
-    uapi,
     events::{
         Events,
         Publication, //
     },
+    requests::Client,
     sysfs::{
         DeviceAttribute,
         Store, //
     },
+    uapi,
 };
 
 /// Events received by any instance.

@@ -308,6 +308,8 @@ struct rbus_client *rbus_client_open(struct rbus_device *rdev);
 void rbus_client_close(struct rbus_client *client);
 int rbus_client_submit(struct rbus_client *client, const struct rbus_req *reqs,
 		       u32 count, bool nonblock);
+int rbus_client_submit_user(struct rbus_client *client, const void __user *ureqs,
+			    u32 count, u32 size, bool nonblock);
 int rbus_client_cancel(struct rbus_client *client, u64 id);
 int rbus_client_read(struct rbus_client *client, struct rbus_record *rec, bool nonblock);
 ssize_t rbus_client_read_user(struct rbus_client *client, char __user *buf, size_t len,

@@ -36,6 +36,8 @@
 
 /* Unread event records a client keeps; newer events are dropped. */
 #define RBUS_CLIENT_EVENTS_MAX	64
+/* Consumed requests a client keeps for reuse: an allocation is dear. */
+#define RBUS_CLIENT_CACHE	64
 
 enum rbus_request_state {
 	RBUS_REQ_WAITING,	/* queued while the child is suspended */
@@ -75,6 +77,8 @@ struct rbus_request {
  * @node: in rdev->req_clients
  * @records: completed requests and events, oldest first
  * @events: event records on @records
+ * @cache: consumed requests kept for reuse, each holding the child device
+ * @cached: their number, at most %RBUS_CLIENT_CACHE
  * @bus_nr: the child's bus number
  * @dead: the driver unbound or the child is gone: every call fails
  * @wait: readers and pollers wait here
@@ -86,30 +90,73 @@ struct rbus_client {
 	struct list_head node;
 	struct list_head records;
 	unsigned int events;
+	struct list_head cache;
+	unsigned int cached;
 	u32 bus_nr;
 	bool dead;
 	wait_queue_head_t wait;
 };
 
-static struct rbus_request *rbus_request_alloc(struct rbus_client *client, gfp_t gfp)
+static void rbus_request_free(struct rbus_request *req)
 {
-	struct rbus_request *req = kzalloc_obj(*req, gfp);
-
-	if (!req)
-		return NULL;
-	refcount_set(&req->ref, 1);
-	req->client = client;
-	req->rdev = client->rdev;
-	get_device(&req->rdev->dev);
-	return req;
+	put_device(&req->rdev->dev);
+	kfree(req);
 }
 
 static void rbus_request_put(struct rbus_request *req)
 {
-	if (refcount_dec_and_test(&req->ref)) {
-		put_device(&req->rdev->dev);
-		kfree(req);
+	if (refcount_dec_and_test(&req->ref))
+		rbus_request_free(req);
+}
+
+/* A blank request of @client, from its cache if it has one. Under req_lock. */
+static struct rbus_request *rbus_request_get(struct rbus_client *client, gfp_t gfp)
+{
+	struct rbus_request *req;
+
+	lockdep_assert_held(&client->rdev->req_lock);
+	req = list_first_entry_or_null(&client->cache, struct rbus_request, node);
+	if (req) {
+		list_del(&req->node);
+		client->cached--;
+		memset(&req->rec, 0, sizeof(req->rec));
+	} else {
+		req = kzalloc_obj(*req, gfp);
+		if (!req)
+			return NULL;
+		req->client = client;
+		req->rdev = client->rdev;
+		get_device(&req->rdev->dev);
 	}
+	refcount_set(&req->ref, 1);
+	return req;
+}
+
+/*
+ * Drops the client's reference on the records on @consumed: those the
+ * controller no longer holds go back to the cache, or are freed.
+ */
+static void rbus_client_recycle(struct rbus_client *client, struct list_head *consumed)
+{
+	struct rbus_request *req, *tmp;
+	LIST_HEAD(excess);
+
+	scoped_guard(spinlock, &client->rdev->req_lock) {
+		list_for_each_entry_safe(req, tmp, consumed, node) {
+			list_del(&req->node);
+			/* Cancelled while the controller had it: it frees it. */
+			if (!refcount_dec_and_test(&req->ref))
+				continue;
+			if (client->cached < RBUS_CLIENT_CACHE) {
+				list_add(&req->node, &client->cache);
+				client->cached++;
+			} else {
+				list_add(&req->node, &excess);
+			}
+		}
+	}
+	list_for_each_entry_safe(req, tmp, &excess, node)
+		rbus_request_free(req);
 }
 
 /*
@@ -143,6 +190,7 @@ static void rbus_request_finish(struct rbus_request *req, int status)
 	 */
 	if (waitqueue_active(&client->wait))
 		wake_up_poll(&client->wait, EPOLLIN | EPOLLRDNORM);
+	/* As above: submitters and pollers check for room under req_lock. */
 	if (waitqueue_active(&rdev->req_room))
 		wake_up_poll(&rdev->req_room, EPOLLOUT | EPOLLWRNORM);
 	/* An allowed child may suspend once the controller has none. */
@@ -237,6 +285,7 @@ struct rbus_client *rbus_client_open(struct rbus_device *rdev)
 	if (!client)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&client->records);
+	INIT_LIST_HEAD(&client->cache);
 	init_waitqueue_head(&client->wait);
 	client->rdev = rdev;
 	client->bus_nr = rdev->host->nr;
@@ -277,6 +326,9 @@ void rbus_client_close(struct rbus_client *client)
 	}
 	list_for_each_entry_safe(req, tmp, &records, node)
 		rbus_request_put(req);
+	/* Cached requests have no reference left. */
+	list_for_each_entry_safe(req, tmp, &client->cache, node)
+		rbus_request_free(req);
 	put_device(&rdev->dev);
 	kfree(client);
 }
@@ -290,44 +342,71 @@ static bool rbus_client_can_submit(struct rbus_client *client)
 	return client->dead || rdev->req_count < RBUS_QUEUE_DEPTH;
 }
 
-/**
- * rbus_client_submit() - queue a batch of requests
- * @client: the client
- * @reqs: @count requests; the caller checked them
- * @count: 1 to %RBUS_SUBMIT_MAX
- * @nonblock: queue what fits rather than wait for room
- *
- * May sleep: to allocate, to wait for room and to resume the controller.
- *
- * Return: the number queued, or -EAGAIN (full, @nonblock), -ERESTARTSYS,
- * -ENOMEM or -ENODEV when none was.
- */
-int rbus_client_submit(struct rbus_client *client, const struct rbus_req *reqs,
-		       u32 count, bool nonblock)
+/* Whether the controller can carry out @r: the op, lengths and flags. */
+static bool rbus_req_valid(const struct rbus_req *r)
 {
-	struct rbus_request *batch[RBUS_SUBMIT_MAX];
-	struct rbus_device *rdev = client->rdev;
-	u32 queued = 0, i;
-	int ret = 0;
+	return r->op == RBUS_OP_TRANSFER && !r->flags && r->tx_len <= RBUS_DATA_MAX &&
+	       r->rx_len <= RBUS_DATA_MAX && (r->tx_len || !r->rx_len);
+}
 
-	if (!count || count > RBUS_SUBMIT_MAX)
-		return -EINVAL;
-	for (i = 0; i < count; i++) {
-		struct rbus_request *req = rbus_request_alloc(client, GFP_KERNEL);
+/* Fills a blank request from @r, which is valid. */
+static void rbus_request_fill(struct rbus_request *req, const struct rbus_req *r)
+{
+	req->op = r->op;
+	req->tx_len = r->tx_len;
+	req->rx_len = r->rx_len;
+	memcpy(req->tx, r->tx, r->tx_len);
+	req->rec.id = r->id;
+	req->rec.type = RBUS_RECORD_COMPLETION;
+}
 
-		if (!req) {
-			while (i--)
-				rbus_request_put(batch[i]);
-			return -ENOMEM;
-		}
-		req->op = reqs[i].op;
-		req->tx_len = reqs[i].tx_len;
-		req->rx_len = reqs[i].rx_len;
-		memcpy(req->tx, reqs[i].tx, req->tx_len);
-		req->rec.id = reqs[i].id;
-		req->rec.type = RBUS_RECORD_COMPLETION;
-		batch[i] = req;
+/* Gives back blank requests that were not queued. */
+static void rbus_client_put_batch(struct rbus_client *client, struct rbus_request **batch,
+				  u32 count)
+{
+	LIST_HEAD(unused);
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		list_add(&batch[i]->node, &unused);
+	rbus_client_recycle(client, &unused);
+}
+
+/* Takes @count blank requests for @client into @batch. */
+static int rbus_client_get_batch(struct rbus_client *client, struct rbus_request **batch,
+				 u32 count)
+{
+	u32 i = 0;
+
+	scoped_guard(spinlock, &client->rdev->req_lock)
+		for (; i < count && client->cached; i++)
+			batch[i] = rbus_request_get(client, GFP_ATOMIC);
+	for (; i < count; i++) {
+		/* Not from the cache: allocates, which the lock does not allow. */
+		batch[i] = kzalloc_obj(*batch[i], GFP_KERNEL);
+		if (!batch[i])
+			goto err;
+		batch[i]->client = client;
+		batch[i]->rdev = client->rdev;
+		get_device(&client->rdev->dev);
+		refcount_set(&batch[i]->ref, 1);
 	}
+	return 0;
+err:
+	rbus_client_put_batch(client, batch, i);
+	return -ENOMEM;
+}
+
+/*
+ * Queues the filled requests of @batch; what is not queued is given back.
+ * Returns the number queued, or an error when none was.
+ */
+static int rbus_client_queue(struct rbus_client *client, struct rbus_request **batch,
+			     u32 count, bool nonblock)
+{
+	struct rbus_device *rdev = client->rdev;
+	u32 queued = 0;
+	int ret = 0;
 
 	while (queued < count) {
 		u32 first = queued;
@@ -371,11 +450,84 @@ int rbus_client_submit(struct rbus_client *client, const struct rbus_req *reqs,
 		if (ret)
 			break;
 	}
-	for (i = queued; i < count; i++)
-		rbus_request_put(batch[i]);
+	if (queued < count)
+		rbus_client_put_batch(client, batch + queued, count - queued);
 	return queued ? queued : ret;
 }
+
+/**
+ * rbus_client_submit() - queue a batch of requests
+ * @client: the client
+ * @reqs: @count requests
+ * @count: 1 to %RBUS_SUBMIT_MAX
+ * @nonblock: queue what fits rather than wait for room
+ *
+ * Every request is checked before any is queued. May sleep: to allocate,
+ * to wait for room and to resume the controller.
+ *
+ * Return: the number queued, or -EINVAL (a bad request or count), -EAGAIN
+ * (full, @nonblock), -ERESTARTSYS, -ENOMEM or -ENODEV when none was.
+ */
+int rbus_client_submit(struct rbus_client *client, const struct rbus_req *reqs,
+		       u32 count, bool nonblock)
+{
+	struct rbus_request *batch[RBUS_SUBMIT_MAX];
+	u32 i;
+	int ret;
+
+	if (!count || count > RBUS_SUBMIT_MAX)
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		if (!rbus_req_valid(&reqs[i]))
+			return -EINVAL;
+	ret = rbus_client_get_batch(client, batch, count);
+	if (ret)
+		return ret;
+	for (i = 0; i < count; i++)
+		rbus_request_fill(batch[i], &reqs[i]);
+	return rbus_client_queue(client, batch, count, nonblock);
+}
 EXPORT_SYMBOL_GPL(rbus_client_submit);
+
+/**
+ * rbus_client_submit_user() - RBUS_IOC_SUBMIT: queue a batch from user space
+ * @client: the client
+ * @ureqs: the user's array of @count requests, @size bytes apart
+ * @count: 1 to %RBUS_SUBMIT_MAX
+ * @size: at least sizeof(struct rbus_req), at most a page
+ * @nonblock: queue what fits rather than wait for room
+ *
+ * As rbus_client_submit(), after copying each request the way
+ * copy_struct_from_user() does: a larger one whose tail is not zero fails
+ * with -E2BIG, a bad pointer with -EFAULT. Nothing is queued unless every
+ * request is copied and valid.
+ */
+int rbus_client_submit_user(struct rbus_client *client, const void __user *ureqs,
+			    u32 count, u32 size, bool nonblock)
+{
+	struct rbus_request *batch[RBUS_SUBMIT_MAX];
+	struct rbus_req r;
+	u32 i;
+	int ret;
+
+	if (!count || count > RBUS_SUBMIT_MAX || size < sizeof(r) || size > PAGE_SIZE)
+		return -EINVAL;
+	ret = rbus_client_get_batch(client, batch, count);
+	if (ret)
+		return ret;
+	for (i = 0; i < count; i++) {
+		ret = copy_struct_from_user(&r, sizeof(r), ureqs + (size_t)i * size, size);
+		if (!ret && !rbus_req_valid(&r))
+			ret = -EINVAL;
+		if (ret) {
+			rbus_client_put_batch(client, batch, count);
+			return ret;
+		}
+		rbus_request_fill(batch[i], &r);
+	}
+	return rbus_client_queue(client, batch, count, nonblock);
+}
+EXPORT_SYMBOL_GPL(rbus_client_submit_user);
 
 /**
  * rbus_client_cancel() - cancel a request of this client
@@ -407,56 +559,58 @@ int rbus_client_cancel(struct rbus_client *client, u64 id)
 }
 EXPORT_SYMBOL_GPL(rbus_client_cancel);
 
-/* Takes the oldest record off the list, or NULL; sets @dead. */
-static struct rbus_request *rbus_client_pop(struct rbus_client *client, bool *dead)
-{
-	struct rbus_request *req;
-
-	guard(spinlock)(&client->rdev->req_lock);
-	*dead = client->dead;
-	req = list_first_entry_or_null(&client->records, struct rbus_request, node);
-	if (req) {
-		list_del(&req->node);
-		if (req->rec.type == RBUS_RECORD_EVENT)
-			client->events--;
-	}
-	return req;
-}
-
-/* Puts a record back at the head of the list: copying it out failed. */
-static void rbus_client_unpop(struct rbus_client *client, struct rbus_request *req)
-{
-	guard(spinlock)(&client->rdev->req_lock);
-	list_add(&req->node, &client->records);
-	if (req->rec.type == RBUS_RECORD_EVENT)
-		client->events++;
-}
-
 static bool rbus_client_readable(struct rbus_client *client)
 {
 	guard(spinlock)(&client->rdev->req_lock);
 	return client->dead || !list_empty(&client->records);
 }
 
-/* Waits for the next record. */
-static struct rbus_request *rbus_client_next(struct rbus_client *client, bool nonblock)
+/*
+ * Moves up to @max of the oldest records onto @batch, waiting for the first
+ * unless @nonblock. Returns their number, or -EAGAIN, -ERESTARTSYS or, once
+ * the client is dead and has none left, -ENODEV.
+ */
+static int rbus_client_take(struct rbus_client *client, struct list_head *batch,
+			    size_t max, bool nonblock)
 {
 	for (;;) {
 		struct rbus_request *req;
+		size_t n = 0;
 		bool dead;
 		int ret;
 
-		req = rbus_client_pop(client, &dead);
-		if (req)
-			return req;
+		scoped_guard(spinlock, &client->rdev->req_lock) {
+			dead = client->dead;
+			while (n < max && !list_empty(&client->records)) {
+				req = list_first_entry(&client->records, struct rbus_request, node);
+				list_move_tail(&req->node, batch);
+				if (req->rec.type == RBUS_RECORD_EVENT)
+					client->events--;
+				n++;
+			}
+		}
+		if (n)
+			return n;
 		if (dead)
-			return ERR_PTR(-ENODEV);
+			return -ENODEV;
 		if (nonblock)
-			return ERR_PTR(-EAGAIN);
+			return -EAGAIN;
 		ret = wait_event_interruptible(client->wait, rbus_client_readable(client));
 		if (ret)
-			return ERR_PTR(ret);
+			return ret;
 	}
+}
+
+/* Puts records that were not consumed back at the head of the list. */
+static void rbus_client_untake(struct rbus_client *client, struct list_head *batch)
+{
+	struct rbus_request *req;
+
+	guard(spinlock)(&client->rdev->req_lock);
+	list_for_each_entry(req, batch, node)
+		if (req->rec.type == RBUS_RECORD_EVENT)
+			client->events++;
+	list_splice(batch, &client->records);
 }
 
 /**
@@ -471,12 +625,14 @@ static struct rbus_request *rbus_client_next(struct rbus_client *client, bool no
  */
 int rbus_client_read(struct rbus_client *client, struct rbus_record *rec, bool nonblock)
 {
-	struct rbus_request *req = rbus_client_next(client, nonblock);
+	LIST_HEAD(batch);
+	int ret;
 
-	if (IS_ERR(req))
-		return PTR_ERR(req);
-	*rec = req->rec;
-	rbus_request_put(req);
+	ret = rbus_client_take(client, &batch, 1, nonblock);
+	if (ret < 0)
+		return ret;
+	*rec = list_first_entry(&batch, struct rbus_request, node)->rec;
+	rbus_client_recycle(client, &batch);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(rbus_client_read);
@@ -488,7 +644,7 @@ EXPORT_SYMBOL_GPL(rbus_client_read);
  * @len: its length: room for at least one struct rbus_record
  * @nonblock: fail with -EAGAIN rather than wait for the first record
  *
- * Copies whole records while they are ready and fit. A record that cannot be
+ * Copies the whole records that are ready and fit. A record that cannot be
  * copied stays first on the list.
  *
  * Return: the bytes copied, or -EINVAL, -EFAULT, -EAGAIN, -ERESTARTSYS or
@@ -497,23 +653,28 @@ EXPORT_SYMBOL_GPL(rbus_client_read);
 ssize_t rbus_client_read_user(struct rbus_client *client, char __user *buf, size_t len,
 			      bool nonblock)
 {
+	size_t max = min(len / sizeof(struct rbus_record), (size_t)RBUS_QUEUE_DEPTH);
+	struct rbus_request *req, *tmp;
+	LIST_HEAD(consumed);
+	LIST_HEAD(batch);
 	size_t done = 0;
+	int n;
 
-	if (len < sizeof(struct rbus_record))
+	if (!max)
 		return -EINVAL;
-	while (len - done >= sizeof(struct rbus_record)) {
-		struct rbus_request *req = rbus_client_next(client, nonblock || done);
-
-		if (IS_ERR(req))
-			return done ? done : PTR_ERR(req);
-		if (copy_to_user(buf + done, &req->rec, sizeof(req->rec))) {
-			rbus_client_unpop(client, req);
-			return done ? done : -EFAULT;
-		}
-		rbus_request_put(req);
-		done += sizeof(struct rbus_record);
+	n = rbus_client_take(client, &batch, max, nonblock);
+	if (n < 0)
+		return n;
+	list_for_each_entry_safe(req, tmp, &batch, node) {
+		if (copy_to_user(buf + done, &req->rec, sizeof(req->rec)))
+			break;
+		done += sizeof(req->rec);
+		list_move_tail(&req->node, &consumed);
 	}
-	return done;
+	if (!list_empty(&batch))
+		rbus_client_untake(client, &batch);
+	rbus_client_recycle(client, &consumed);
+	return done ? done : -EFAULT;
 }
 EXPORT_SYMBOL_GPL(rbus_client_read_user);
 
@@ -594,7 +755,7 @@ void rbus_device_post_event(struct rbus_device *rdev, u32 kind, u64 seq, u64 pay
 
 		if (client->dead || client->events >= RBUS_CLIENT_EVENTS_MAX)
 			continue;
-		ev = rbus_request_alloc(client, GFP_ATOMIC);
+		ev = rbus_request_get(client, GFP_ATOMIC);
 		if (!ev)
 			continue;
 		ev->state = RBUS_REQ_DONE;

@@ -28,7 +28,9 @@ CHANNEL_ROWS = [("pipe_rw", "pipe write+read, 96 bytes"),
                 ("round_trip", "channel submit + read, one request"),
                 ("batch64", "channel batch of 64, per request"),
                 ("close_pipe", "close() of a pipe's last fd"),
-                ("close_child", "close() of a /dev/rbus-* fd")]
+                ("close_child", "close() of a /dev/rbus-* fd"),
+                ("info_ioctl", "  for comparison: RBUS_IOC_INFO"),
+                ("read_empty", "  for comparison: read() with nothing ready")]
 
 
 def parse(path):

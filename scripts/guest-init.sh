@@ -32,7 +32,14 @@ KMEMLEAK=/sys/kernel/debug/kmemleak
 # `mdev -d` first scans /sys as `mdev -s` does, which takes seconds under
 # TCG; run it in the foreground of a background job so boot goes on. During
 # that scan ACTION is unset, so the rule loads nothing.
-echo '$MODALIAS=.* 0:0 0660 @[ "$ACTION" = add ] && modprobe -q "$MODALIAS"' >/etc/mdev.conf
+#
+# devtmpfs owns /dev: "!" keeps mdev from creating or deleting nodes. A late
+# "remove" of a char device would otherwise delete the node of a new device
+# of the same name.
+cat >/etc/mdev.conf <<'EOF'
+$MODALIAS=.* 0:0 0660 ! @[ "$ACTION" = add ] && modprobe -q "$MODALIAS"
+.* 0:0 0660 !
+EOF
 mdev -d -f </dev/null >/dev/null 2>&1 &
 
 run_extra_tests() {

@@ -39,11 +39,11 @@ i=0
 while [ ! -e "$node" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 out=$("$(dirname "$0")/rbus_channel_bench" "$node" 64 1)
 lines=$(echo "$out" | grep -c 'rbus_channel_bench: [a-z_0-9]* run=0 ns=[0-9]*\.[0-9]*$')
-if [ "$lines" -eq 5 ]; then
-	ktap_test_pass "rbus_channel_bench printed all 5 figures"
+if [ "$lines" -eq 7 ]; then
+	ktap_test_pass "rbus_channel_bench printed all 7 figures"
 else
 	ktap_print_msg "$out"
-	ktap_test_fail "rbus_channel_bench printed all 5 figures ($lines)"
+	ktap_test_fail "rbus_channel_bench printed all 7 figures ($lines)"
 fi
 echo 0x50 >$ctrl/delete_device
 

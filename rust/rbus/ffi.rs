@@ -209,6 +209,13 @@ extern "C" {
         count: u32,
         nonblock: bool,
     ) -> c_int;
+    pub fn rbus_client_submit_user(
+        client: *mut RawClient,
+        ureqs: *const c_void,
+        count: u32,
+        size: u32,
+        nonblock: bool,
+    ) -> c_int;
     pub fn rbus_client_cancel(client: *mut RawClient, id: u64) -> c_int;
     pub fn rbus_client_read(
         client: *mut RawClient,

@@ -67,6 +67,34 @@ impl Client {
         Ok(ret.unsigned_abs() as usize)
     }
 
+    /// Queues `count` requests from the user array at `reqs`, `size` bytes apart, as
+    /// `RBUS_IOC_SUBMIT` does; waits for room unless `nonblock`. May sleep.
+    ///
+    /// Each request is copied as `copy_struct_from_user()` does and checked before any is
+    /// queued: `EINVAL` for a bad request, count or size, `E2BIG` for a non-zero tail beyond
+    /// [`uapi::Req`], `EFAULT` for a bad pointer; otherwise as [`Client::submit`].
+    pub fn submit_user(
+        &self,
+        reqs: UserPtr,
+        count: u32,
+        size: u32,
+        nonblock: bool,
+    ) -> Result<usize> {
+        // SAFETY: By the type invariants the client is open; the C side copies from `reqs` with
+        // `copy_struct_from_user()`, which checks the user pointer.
+        let ret = unsafe {
+            ffi::rbus_client_submit_user(
+                self.raw.as_ptr(),
+                reqs.as_const_ptr(),
+                count,
+                size,
+                nonblock,
+            )
+        };
+        to_result(ret)?;
+        Ok(ret.unsigned_abs() as usize)
+    }
+
     /// Cancels the pending request `id`: its record carries `ECANCELED`.
     ///
     /// Fails with `EALREADY` if it completed first, `ENOENT` if this client has no such request

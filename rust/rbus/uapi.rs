@@ -179,8 +179,8 @@ pub fn read_struct<T: FromBytes>(reader: &mut UserSliceReader, size: usize) -> R
     }
     let value = reader.read::<T>()?;
     let mut rest = size - known;
-    let mut chunk = [0u8; 64];
     while rest > 0 {
+        let mut chunk = [0u8; 64];
         let n = rest.min(chunk.len());
         reader.read_slice(&mut chunk[..n])?;
         if chunk[..n].iter().any(|&b| b != 0) {
