@@ -52,10 +52,7 @@ enum rbus_request_state {
  * @rdev: the child; a reference is held
  * @ref: the client's reference, plus the controller's while it has it
  * @state: see enum rbus_request_state
- * @op: %RBUS_OP_TRANSFER
- * @tx_len: bytes of @tx
- * @rx_len: bytes to read back
- * @tx: the bytes to write
+ * @in: the request as submitted, checked by rbus_req_valid()
  * @rec: the record read() returns
  */
 struct rbus_request {
@@ -64,10 +61,7 @@ struct rbus_request {
 	struct rbus_device *rdev;
 	refcount_t ref;
 	enum rbus_request_state state;
-	u32 op;
-	u32 tx_len;
-	u32 rx_len;
-	u8 tx[RBUS_DATA_MAX];
+	struct rbus_req in;
 	struct rbus_record rec;
 };
 
@@ -238,7 +232,7 @@ void rbus_request_complete(struct rbus_request *req, int status, const u8 *rx, u
 	scoped_guard(spinlock, &rdev->req_lock) {
 		if (req->state == RBUS_REQ_STARTED) {
 			if (!status) {
-				len = min(len, req->rx_len);
+				len = min(len, req->in.rx_len);
 				memcpy(req->rec.data, rx, len);
 				req->rec.len = len;
 			}
@@ -252,22 +246,22 @@ EXPORT_SYMBOL_GPL(rbus_request_complete);
 /* The request's operation, for the controller. */
 u32 rbus_request_op(const struct rbus_request *req)
 {
-	return req->op;
+	return req->in.op;
 }
 EXPORT_SYMBOL_GPL(rbus_request_op);
 
 /* The bytes the request writes, and their number in @len. */
 const u8 *rbus_request_tx(const struct rbus_request *req, u32 *len)
 {
-	*len = req->tx_len;
-	return req->tx;
+	*len = req->in.tx_len;
+	return req->in.tx;
 }
 EXPORT_SYMBOL_GPL(rbus_request_tx);
 
 /* The number of bytes the request reads back, at most %RBUS_DATA_MAX. */
 u32 rbus_request_rx_len(const struct rbus_request *req)
 {
-	return req->rx_len;
+	return req->in.rx_len;
 }
 EXPORT_SYMBOL_GPL(rbus_request_rx_len);
 
@@ -349,14 +343,10 @@ static bool rbus_req_valid(const struct rbus_req *r)
 	       r->rx_len <= RBUS_DATA_MAX && (r->tx_len || !r->rx_len);
 }
 
-/* Fills a blank request from @r, which is valid. */
-static void rbus_request_fill(struct rbus_request *req, const struct rbus_req *r)
+/* Makes a blank request the one in its @in, which is valid. */
+static void rbus_request_fill(struct rbus_request *req)
 {
-	req->op = r->op;
-	req->tx_len = r->tx_len;
-	req->rx_len = r->rx_len;
-	memcpy(req->tx, r->tx, r->tx_len);
-	req->rec.id = r->id;
+	req->rec.id = req->in.id;
 	req->rec.type = RBUS_RECORD_COMPLETION;
 }
 
@@ -483,8 +473,10 @@ int rbus_client_submit(struct rbus_client *client, const struct rbus_req *reqs,
 	ret = rbus_client_get_batch(client, batch, count);
 	if (ret)
 		return ret;
-	for (i = 0; i < count; i++)
-		rbus_request_fill(batch[i], &reqs[i]);
+	for (i = 0; i < count; i++) {
+		batch[i]->in = reqs[i];
+		rbus_request_fill(batch[i]);
+	}
 	return rbus_client_queue(client, batch, count, nonblock);
 }
 EXPORT_SYMBOL_GPL(rbus_client_submit);
@@ -506,24 +498,26 @@ int rbus_client_submit_user(struct rbus_client *client, const void __user *ureqs
 			    u32 count, u32 size, bool nonblock)
 {
 	struct rbus_request *batch[RBUS_SUBMIT_MAX];
-	struct rbus_req r;
 	u32 i;
 	int ret;
 
-	if (!count || count > RBUS_SUBMIT_MAX || size < sizeof(r) || size > PAGE_SIZE)
+	if (!count || count > RBUS_SUBMIT_MAX || size < sizeof(struct rbus_req) ||
+	    size > PAGE_SIZE)
 		return -EINVAL;
 	ret = rbus_client_get_batch(client, batch, count);
 	if (ret)
 		return ret;
 	for (i = 0; i < count; i++) {
-		ret = copy_struct_from_user(&r, sizeof(r), ureqs + (size_t)i * size, size);
-		if (!ret && !rbus_req_valid(&r))
+		struct rbus_req *r = &batch[i]->in;
+
+		ret = copy_struct_from_user(r, sizeof(*r), ureqs + (size_t)i * size, size);
+		if (!ret && !rbus_req_valid(r))
 			ret = -EINVAL;
 		if (ret) {
 			rbus_client_put_batch(client, batch, count);
 			return ret;
 		}
-		rbus_request_fill(batch[i], &r);
+		rbus_request_fill(batch[i]);
 	}
 	return rbus_client_queue(client, batch, count, nonblock);
 }
