@@ -53,11 +53,27 @@ impl Client {
         })
     }
 
-    /// Queues `reqs`, which the caller checked; waits for room unless `nonblock`. May sleep.
+    /// Opens a client on the child `rdev`; for the KUnit tests of the abstractions.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child for the duration of the call.
+    #[doc(hidden)]
+    pub unsafe fn from_raw(rdev: *mut ffi::RawDevice) -> Result<Self> {
+        // SAFETY: By the safety requirements; the client takes its own reference.
+        let raw = from_err_ptr(unsafe { ffi::rbus_client_open(rdev) })?;
+
+        // INVARIANT: opened above.
+        Ok(Self {
+            raw: NonNull::new(raw).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Queues `reqs`, which the bus core checks; waits for room unless `nonblock`. May sleep.
     ///
     /// Returns the number queued: fewer than `reqs.len()` only for `nonblock`. Fails with
     /// `EAGAIN` if the queue is full and `nonblock`, `ENODEV` once the driver unbound or the child
-    /// is gone, and `EINVAL` for an empty or oversize batch.
+    /// is gone, and `EINVAL` for a bad request or an empty or oversize batch, before queueing any.
     pub fn submit(&self, reqs: &[uapi::Req], nonblock: bool) -> Result<usize> {
         let count = u32::try_from(reqs.len()).map_err(|_| EINVAL)?;
         // SAFETY: By the type invariants the client is open; `reqs` is valid for `count` requests.

@@ -14,11 +14,16 @@ mod tests {
             Bus,
             Hardware, //
         },
+        requests::{
+            Client,
+            HwRequest, //
+        },
         srcu::SrcuFast,
         ticker::{
             Tick,
             Ticker, //
         },
+        uapi,
         BusNumber,
         DeviceId,
         Host,
@@ -36,8 +41,10 @@ mod tests {
             RawDeviceIdIndex, //
         },
         faux,
+        new_spinlock,
         prelude::*,
         sync::Arc,
+        sync::SpinLock,
         time::{
             delay::fsleep,
             Delta, //
@@ -307,6 +314,87 @@ mod tests {
         // Children go before their parent, as a controller's do.
         drop((other, top, child));
         drop((host2, host));
+        drop(parent);
+        Ok(())
+    }
+
+    /// A controller that holds every request until the test completes it.
+    #[pin_data]
+    struct Parked {
+        #[pin]
+        reqs: SpinLock<KVec<HwRequest>>,
+    }
+
+    impl Hardware for Parked {
+        fn submit(&self, req: HwRequest) {
+            // Dropped, it would complete with `EIO`, which the test would see.
+            let _ = self.reqs.lock().push(req, GFP_ATOMIC);
+        }
+    }
+
+    fn transfer(id: u64) -> uapi::Req {
+        let mut req = uapi::Req {
+            id,
+            op: uapi::OP_TRANSFER,
+            flags: 0,
+            tx_len: 1,
+            rx_len: 2,
+            tx: [0; uapi::DATA_MAX],
+        };
+        req.tx[0] = 0x42;
+        req
+    }
+
+    #[test]
+    fn requests_complete_exactly_once() -> Result {
+        let parent = faux::Registration::new(c"rbus-kunit-requests", None)?;
+        let dev = parent.as_ref().as_ref();
+        let host = Host::new(dev, BusNumber::new()?)?;
+        let hw = Arc::pin_init(
+            pin_init!(Parked {
+                reqs <- new_spinlock!(KVec::new()),
+            }),
+            GFP_KERNEL,
+        )?;
+        let child = Registration::new(&host, 0x30, c"rbus,kunit", None, None, Some(hw.clone()))?;
+        // SAFETY: `child` is registered.
+        let client = unsafe { Client::from_raw(child.as_raw()) }?;
+
+        assert_eq!(client.submit(&[transfer(1), transfer(2)], true)?, 2);
+        let mut bad = transfer(9);
+        bad.flags = 1;
+        assert_eq!(client.submit(&[transfer(8), bad], true).err(), Some(EINVAL));
+        assert_eq!(hw.reqs.lock().len(), 2);
+        assert_eq!(client.read(true).err(), Some(EAGAIN));
+
+        // Cancel wins over the controller's later completion: one record, -ECANCELED.
+        client.cancel(1)?;
+        let rec = client.read(true)?;
+        assert_eq!((rec.id, rec.status), (1, ECANCELED.to_errno()));
+        let held = core::mem::take(&mut *hw.reqs.lock());
+        for req in held {
+            assert_eq!(req.tx(), &[0x42]);
+            req.complete(Ok(&[7, 8, 9]));
+        }
+        let rec = client.read(true)?;
+        assert_eq!((rec.id, rec.status, rec.len), (2, 0, 2));
+        assert_eq!(&rec.data[..2], &[7, 8]);
+        assert_eq!(client.read(true).err(), Some(EAGAIN));
+        assert_eq!(client.cancel(2).err(), Some(ENOENT));
+
+        // Removal fails what is pending; the client stays safe to use.
+        assert_eq!(client.submit(&[transfer(3)], true)?, 1);
+        drop(child);
+        let rec = client.read(true)?;
+        assert_eq!((rec.id, rec.status), (3, ENODEV.to_errno()));
+        assert_eq!(client.read(false).err(), Some(ENODEV));
+        assert_eq!(client.submit(&[transfer(4)], true).err(), Some(ENODEV));
+        // The controller lets go of the request late; nothing changes.
+        drop(core::mem::take(&mut *hw.reqs.lock()));
+        assert_eq!(client.read(true).err(), Some(ENODEV));
+
+        drop(client);
+        drop(host);
         drop(parent);
         Ok(())
     }
