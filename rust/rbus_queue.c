@@ -22,6 +22,7 @@
 #include <linux/device.h>
 #include <linux/export.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/poll.h>
 #include <linux/pm_runtime.h>
 #include <linux/refcount.h>
@@ -48,6 +49,7 @@ enum rbus_request_state {
 /**
  * struct rbus_request - a request, and then its record
  * @node: in rdev->req_pending while in flight, then in client->records
+ * @free: in client->cache once consumed
  * @client: the client that submitted it
  * @rdev: the child; a reference is held
  * @ref: the client's reference, plus the controller's while it has it
@@ -57,6 +59,7 @@ enum rbus_request_state {
  */
 struct rbus_request {
 	struct list_head node;
+	struct llist_node free;
 	struct rbus_client *client;
 	struct rbus_device *rdev;
 	refcount_t ref;
@@ -71,21 +74,23 @@ struct rbus_request {
  * @node: in rdev->req_clients
  * @records: completed requests and events, oldest first
  * @events: event records on @records
- * @cache: consumed requests kept for reuse, each holding the child device
+ * @cache: consumed requests kept for reuse, each holding the child device;
+ *	lockless, as submitting and reading may run on different threads
  * @cached: their number, at most %RBUS_CLIENT_CACHE
  * @bus_nr: the child's bus number
  * @dead: the driver unbound or the child is gone: every call fails
  * @wait: readers and pollers wait here
  *
- * All but @wait, @rdev and @bus_nr are protected by rdev->req_lock.
+ * All but @wait, @rdev, @bus_nr and the cache are protected by
+ * rdev->req_lock.
  */
 struct rbus_client {
 	struct rbus_device *rdev;
 	struct list_head node;
 	struct list_head records;
 	unsigned int events;
-	struct list_head cache;
-	unsigned int cached;
+	struct llist_head cache;
+	atomic_t cached;
 	u32 bus_nr;
 	bool dead;
 	wait_queue_head_t wait;
@@ -103,18 +108,42 @@ static void rbus_request_put(struct rbus_request *req)
 		rbus_request_free(req);
 }
 
-/* A blank request of @client, from its cache if it has one. Under req_lock. */
+/* Makes a cached or new request blank, with the client's reference. */
+static void rbus_request_reset(struct rbus_request *req)
+{
+	memset(&req->rec, 0, sizeof(req->rec));
+	refcount_set(&req->ref, 1);
+}
+
+/*
+ * Takes up to @count requests from the client's cache into @batch; returns
+ * how many. Whatever a concurrent taker finds empty, it allocates.
+ */
+static u32 rbus_client_cache_take(struct rbus_client *client, struct rbus_request **batch,
+				  u32 count)
+{
+	struct llist_node *first = llist_del_all(&client->cache), *last = NULL;
+	u32 n = 0;
+
+	while (first && n < count) {
+		batch[n++] = llist_entry(first, struct rbus_request, free);
+		first = first->next;
+	}
+	atomic_sub(n, &client->cached);
+	if (first) {
+		for (last = first; last->next; last = last->next)
+			;
+		llist_add_batch(first, last, &client->cache);
+	}
+	return n;
+}
+
+/* A blank request of @client, from its cache if it has one. */
 static struct rbus_request *rbus_request_get(struct rbus_client *client, gfp_t gfp)
 {
 	struct rbus_request *req;
 
-	lockdep_assert_held(&client->rdev->req_lock);
-	req = list_first_entry_or_null(&client->cache, struct rbus_request, node);
-	if (req) {
-		list_del(&req->node);
-		client->cached--;
-		memset(&req->rec, 0, sizeof(req->rec));
-	} else {
+	if (!rbus_client_cache_take(client, &req, 1)) {
 		req = kzalloc_obj(*req, gfp);
 		if (!req)
 			return NULL;
@@ -122,35 +151,30 @@ static struct rbus_request *rbus_request_get(struct rbus_client *client, gfp_t g
 		req->rdev = client->rdev;
 		get_device(&req->rdev->dev);
 	}
-	refcount_set(&req->ref, 1);
+	rbus_request_reset(req);
 	return req;
 }
 
 /*
- * Drops the client's reference on the records on @consumed: those the
- * controller no longer holds go back to the cache, or are freed.
+ * Drops the client's reference on the records on @consumed, a list of the
+ * caller's: those the controller no longer holds go back to the cache, or
+ * are freed.
  */
 static void rbus_client_recycle(struct rbus_client *client, struct list_head *consumed)
 {
 	struct rbus_request *req, *tmp;
-	LIST_HEAD(excess);
 
-	scoped_guard(spinlock, &client->rdev->req_lock) {
-		list_for_each_entry_safe(req, tmp, consumed, node) {
-			list_del(&req->node);
-			/* Cancelled while the controller had it: it frees it. */
-			if (!refcount_dec_and_test(&req->ref))
-				continue;
-			if (client->cached < RBUS_CLIENT_CACHE) {
-				list_add(&req->node, &client->cache);
-				client->cached++;
-			} else {
-				list_add(&req->node, &excess);
-			}
+	list_for_each_entry_safe(req, tmp, consumed, node) {
+		/* Cancelled while the controller had it: it frees it. */
+		if (!refcount_dec_and_test(&req->ref))
+			continue;
+		if (atomic_inc_return(&client->cached) <= RBUS_CLIENT_CACHE) {
+			llist_add(&req->free, &client->cache);
+		} else {
+			atomic_dec(&client->cached);
+			rbus_request_free(req);
 		}
 	}
-	list_for_each_entry_safe(req, tmp, &excess, node)
-		rbus_request_free(req);
 }
 
 /*
@@ -279,7 +303,7 @@ struct rbus_client *rbus_client_open(struct rbus_device *rdev)
 	if (!client)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&client->records);
-	INIT_LIST_HEAD(&client->cache);
+	init_llist_head(&client->cache);
 	init_waitqueue_head(&client->wait);
 	client->rdev = rdev;
 	client->bus_nr = rdev->host->nr;
@@ -321,7 +345,7 @@ void rbus_client_close(struct rbus_client *client)
 	list_for_each_entry_safe(req, tmp, &records, node)
 		rbus_request_put(req);
 	/* Cached requests have no reference left. */
-	list_for_each_entry_safe(req, tmp, &client->cache, node)
+	llist_for_each_entry_safe(req, tmp, llist_del_all(&client->cache), free)
 		rbus_request_free(req);
 	put_device(&rdev->dev);
 	kfree(client);
@@ -366,25 +390,18 @@ static void rbus_client_put_batch(struct rbus_client *client, struct rbus_reques
 static int rbus_client_get_batch(struct rbus_client *client, struct rbus_request **batch,
 				 u32 count)
 {
-	u32 i = 0;
+	u32 i, cached = rbus_client_cache_take(client, batch, count);
 
-	scoped_guard(spinlock, &client->rdev->req_lock)
-		for (; i < count && client->cached; i++)
-			batch[i] = rbus_request_get(client, GFP_ATOMIC);
+	for (i = 0; i < cached; i++)
+		rbus_request_reset(batch[i]);
 	for (; i < count; i++) {
-		/* Not from the cache: allocates, which the lock does not allow. */
-		batch[i] = kzalloc_obj(*batch[i], GFP_KERNEL);
-		if (!batch[i])
-			goto err;
-		batch[i]->client = client;
-		batch[i]->rdev = client->rdev;
-		get_device(&client->rdev->dev);
-		refcount_set(&batch[i]->ref, 1);
+		batch[i] = rbus_request_get(client, GFP_KERNEL);
+		if (!batch[i]) {
+			rbus_client_put_batch(client, batch, i);
+			return -ENOMEM;
+		}
 	}
 	return 0;
-err:
-	rbus_client_put_batch(client, batch, i);
-	return -ENOMEM;
 }
 
 /*
