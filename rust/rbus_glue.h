@@ -130,7 +130,8 @@ struct rbus_bus_ops {
  * @reg_read: likewise
  * @reg_write: likewise
  * @subscribe: likewise
- * @submit: start an asynchronous request; see rbus_request_complete()
+ * @submit: start an asynchronous request; see rbus_request_complete(). Runs
+ *	under the child's queue lock
  *
  * The bus core calls these inside an SRCU-fast read-side critical section
  * that rbus_device_unregister() waits for, so the controller may free @ctx
@@ -204,6 +205,8 @@ struct rbus_event {
  * @req_started: those of them the controller holds
  * @req_held: suspended: new requests wait for resume
  * @req_dead: the child is removed; no request is taken any more
+ * @req_starter: the thread handing requests to the controller under
+ *	@req_lock, or NULL
  * @req_submitted: requests taken
  * @req_completed: requests completed with status 0
  * @req_cancelled: requests completed with -ECANCELED
@@ -235,6 +238,7 @@ struct rbus_device {
 	unsigned int req_started;
 	bool req_held;
 	bool req_dead;
+	struct task_struct *req_starter;
 	u64 req_submitted;
 	u64 req_completed;
 	u64 req_cancelled;

@@ -76,7 +76,8 @@ struct rbus_request {
  * @events: event records on @records
  * @cache: consumed requests kept for reuse, each holding the child device;
  *	lockless, as submitting and reading may run on different threads
- * @cached: their number, at most %RBUS_CLIENT_CACHE
+ * @cached: their number, about %RBUS_CLIENT_CACHE at most: concurrent
+ *	readers may each fill the room they saw
  * @bus_nr: the child's bus number
  * @dead: the driver unbound or the child is gone: every call fails
  * @wait: readers and pollers wait here
@@ -162,18 +163,27 @@ static struct rbus_request *rbus_request_get(struct rbus_client *client, gfp_t g
  */
 static void rbus_client_recycle(struct rbus_client *client, struct list_head *consumed)
 {
+	int room = RBUS_CLIENT_CACHE - atomic_read(&client->cached), n = 0;
+	struct llist_node *first = NULL, *last = NULL;
 	struct rbus_request *req, *tmp;
 
 	list_for_each_entry_safe(req, tmp, consumed, node) {
 		/* Cancelled while the controller had it: it frees it. */
 		if (!refcount_dec_and_test(&req->ref))
 			continue;
-		if (atomic_inc_return(&client->cached) <= RBUS_CLIENT_CACHE) {
-			llist_add(&req->free, &client->cache);
-		} else {
-			atomic_dec(&client->cached);
+		if (n >= room) {
 			rbus_request_free(req);
+			continue;
 		}
+		/* Chained here, added at once: one atomic a call, not a record. */
+		req->free.next = first;
+		first = &req->free;
+		last = last ?: first;
+		n++;
+	}
+	if (n) {
+		atomic_add(n, &client->cached);
+		llist_add_batch(first, last, &client->cache);
 	}
 }
 
@@ -229,12 +239,21 @@ static void rbus_queue_start(struct rbus_device *rdev, struct rbus_request **req
 			rbus_request_complete(reqs[i], PTR_ERR(hw), NULL, 0);
 		return;
 	}
+	/*
+	 * Handed over under req_lock: a controller that completes inline, from
+	 * this thread, finds the lock held rather than taking it once more per
+	 * request (see rbus_request_complete()).
+	 */
+	spin_lock(&rdev->req_lock);
+	WRITE_ONCE(rdev->req_starter, current);
 	for (i = 0; i < n; i++) {
 		if (hw->submit)
 			hw->submit(rdev->hw_ctx, reqs[i]);
 		else
 			rbus_request_complete(reqs[i], -EOPNOTSUPP, NULL, 0);
 	}
+	WRITE_ONCE(rdev->req_starter, NULL);
+	spin_unlock(&rdev->req_lock);
 	rbus_call_end(rdev, &call);
 }
 
@@ -247,22 +266,29 @@ static void rbus_queue_start(struct rbus_device *rdev, struct rbus_request **req
  *
  * Drops the controller's reference, so @req must not be used afterwards. A
  * request that was cancelled, or failed on removal, meanwhile keeps that
- * outcome. Process context; does not sleep.
+ * outcome. Process context; does not sleep. From within &rbus_hw_ops.submit,
+ * which runs under the child's queue lock, only requests of that child may be
+ * completed.
  */
 void rbus_request_complete(struct rbus_request *req, int status, const u8 *rx, u32 len)
 {
 	struct rbus_device *rdev = req->rdev;
+	/* Only this thread can have set it to itself: it holds req_lock. */
+	bool inline_completion = READ_ONCE(rdev->req_starter) == current;
 
-	scoped_guard(spinlock, &rdev->req_lock) {
-		if (req->state == RBUS_REQ_STARTED) {
-			if (!status) {
-				len = min(len, req->in.rx_len);
-				memcpy(req->rec.data, rx, len);
-				req->rec.len = len;
-			}
-			rbus_request_finish(req, status);
+	if (!inline_completion)
+		spin_lock(&rdev->req_lock);
+	lockdep_assert_held(&rdev->req_lock);
+	if (req->state == RBUS_REQ_STARTED) {
+		if (!status) {
+			len = min(len, req->in.rx_len);
+			memcpy(req->rec.data, rx, len);
+			req->rec.len = len;
 		}
+		rbus_request_finish(req, status);
 	}
+	if (!inline_completion)
+		spin_unlock(&rdev->req_lock);
 	rbus_request_put(req);
 }
 EXPORT_SYMBOL_GPL(rbus_request_complete);

@@ -4,7 +4,8 @@
  * and closers on one child while it is deleted and re-added, with exact
  * accounting. Every request a file queued yields exactly one record on that
  * file, unless the file was closed first; a cancel that returned 0 yields
- * -ECANCELED; a blocked reader always wakes.
+ * -ECANCELED; a blocked reader always wakes. A third of the files are shared
+ * by two threads: one submits and cancels while the other polls and reads.
  *
  * RBUS_CHANNEL_REQUESTS sets the number of requests to queue (default
  * 100000).
@@ -36,21 +37,26 @@ struct stress {
 
 /* One file's requests: which were queued, cancelled, and answered. */
 struct session {
+	struct stress *st;
 	int fd;
 	bool blocking;
+	bool shared;		/* a second thread reads */
+	atomic_bool submitting;
 	__u32 next_id;
-	__u32 queued;
-	__u32 received;
-	bool cancel_ok[SESSION_MAX];
-	bool seen[SESSION_MAX];
+	atomic_uint issued;	/* ids below it may have been queued */
+	atomic_uint queued;
+	atomic_uint received;
+	atomic_bool cancel_ok[SESSION_MAX];
+	bool seen[SESSION_MAX];	/* the reading thread's */
 };
 
 static void check_record(struct stress *st, struct session *s, const struct rbus_record *rec)
 {
 	if (rec->type == RBUS_RECORD_EVENT)
 		return;
-	if (rec->type != RBUS_RECORD_COMPLETION || rec->id >= s->next_id || s->seen[rec->id] ||
-	    (s->cancel_ok[rec->id] && rec->status != -ECANCELED) ||
+	if (rec->type != RBUS_RECORD_COMPLETION || rec->id >= atomic_load(&s->issued) ||
+	    s->seen[rec->id] ||
+	    (atomic_load(&s->cancel_ok[rec->id]) && rec->status != -ECANCELED) ||
 	    (!rec->status && !answer_ok(rec, 4, 8))) {
 		ksft_print_msg("bad record: id %llu status %d\n",
 			       (unsigned long long)rec->id, rec->status);
@@ -58,7 +64,7 @@ static void check_record(struct stress *st, struct session *s, const struct rbus
 		return;
 	}
 	s->seen[rec->id] = true;
-	s->received++;
+	atomic_fetch_add(&s->received, 1);
 	atomic_fetch_add(&st->received, 1);
 	if (rec->status == -ENODEV)
 		atomic_fetch_add(&st->enodev, 1);
@@ -95,10 +101,11 @@ static void run_session(struct stress *st, struct session *s)
 
 		for (int i = 0; i < n; i++)
 			reqs[i] = make_req(s->next_id + i, 4, 8);
+		atomic_store(&s->issued, s->next_id + n);
 		queued = submit_reqs(s->fd, reqs, n);
 		if (queued > 0) {
 			s->next_id += queued;
-			s->queued += queued;
+			atomic_fetch_add(&s->queued, queued);
 			atomic_fetch_add(&st->queued, queued);
 		} else if (queued == -ENODEV) {
 			break;
@@ -111,16 +118,36 @@ static void run_session(struct stress *st, struct session *s)
 
 			ret = cancel_req(s->fd, id);
 			if (!ret) {
-				s->cancel_ok[id] = true;
+				atomic_store(&s->cancel_ok[id], true);
 				atomic_fetch_add(&st->cancelled, 1);
 			} else if (ret != -EALREADY && ret != -ENOENT && ret != -ENODEV) {
 				atomic_fetch_add(&st->errors, 1);
 			}
 		}
 		/* A blocking file reads when it drains; a full queue waits for records. */
-		if (!s->blocking)
+		if (!s->blocking && !s->shared)
 			alive = read_ready(st, s, queued == -EAGAIN);
 	}
+}
+
+/*
+ * The reading thread of a shared file: polls and reads until the submitter
+ * is done and every record came, or the file is dead.
+ */
+static void *shared_reader(void *arg)
+{
+	struct session *s = arg;
+
+	while (atomic_load(&s->submitting) ||
+	       atomic_load(&s->received) < atomic_load(&s->queued)) {
+		short revents = poll_fd(s->fd, POLLIN, 100);
+
+		if ((revents & POLLIN) && !read_ready(s->st, s, false))
+			break;
+		if ((revents & POLLHUP) && !read_ready(s->st, s, false))
+			break;
+	}
+	return NULL;
 }
 
 static void *worker(void *arg)
@@ -129,24 +156,42 @@ static void *worker(void *arg)
 	struct session *s = malloc(sizeof(*s));
 
 	while (s && !atomic_load(&st->stop)) {
+		pthread_t reader;
+
 		memset(s, 0, sizeof(*s));
+		s->st = st;
 		s->blocking = rand() % 2;
+		s->shared = rand() % 3 == 0;
 		s->fd = open(st->ch.node, s->blocking ? O_RDWR : O_RDWR | O_NONBLOCK);
 		if (s->fd < 0) {
 			usleep(1000);
 			continue;
 		}
 		atomic_fetch_add(&st->sessions, 1);
+		atomic_store(&s->submitting, true);
+		if (s->shared && pthread_create(&reader, NULL, shared_reader, s))
+			s->shared = false;
 		run_session(st, s);
-		if (rand() % 4 == 0) {
+		atomic_store(&s->submitting, false);
+		if (s->shared) {
+			pthread_join(reader, NULL);
+			if (atomic_load(&s->received) != atomic_load(&s->queued)) {
+				ksft_print_msg("lost %u records\n",
+					       atomic_load(&s->queued) - atomic_load(&s->received));
+				atomic_fetch_add(&st->errors, 1);
+			}
+		} else if (rand() % 4 == 0) {
 			/* A closer: its requests are cancelled, their records discarded. */
-			atomic_fetch_add(&st->discarded, s->queued - s->received);
+			atomic_fetch_add(&st->discarded,
+					 atomic_load(&s->queued) - atomic_load(&s->received));
 		} else {
 			/* Drain: every queued request yields its record, or the file dies. */
-			while (s->received < s->queued && read_ready(st, s, true))
+			while (atomic_load(&s->received) < atomic_load(&s->queued) &&
+			       read_ready(st, s, true))
 				;
-			if (s->received != s->queued) {
-				ksft_print_msg("lost %u records\n", s->queued - s->received);
+			if (atomic_load(&s->received) != atomic_load(&s->queued)) {
+				ksft_print_msg("lost %u records\n",
+					       atomic_load(&s->queued) - atomic_load(&s->received));
 				atomic_fetch_add(&st->errors, 1);
 			}
 		}

@@ -198,7 +198,10 @@ pub trait Hardware: Send + Sync {
         Err(EOPNOTSUPP)
     }
 
-    /// Starts an asynchronous request, to be completed once, possibly before this returns.
+    /// Starts an asynchronous request, to be completed once, possibly before this returns. It
+    /// runs under the child's queue lock: completing requests of this child is all it may do
+    /// with the queue, and a lock it takes here must not be held while it completes (or drops)
+    /// a request.
     fn submit(&self, req: HwRequest) {
         req.complete(Err(EOPNOTSUPP));
     }

@@ -389,8 +389,10 @@ mod tests {
         assert_eq!((rec.id, rec.status), (3, ENODEV.to_errno()));
         assert_eq!(client.read(false).err(), Some(ENODEV));
         assert_eq!(client.submit(&[transfer(4)], true).err(), Some(ENODEV));
-        // The controller lets go of the request late; nothing changes.
-        drop(core::mem::take(&mut *hw.reqs.lock()));
+        // The controller lets go of the request late; nothing changes. Not under its lock:
+        // submit takes it under the queue lock, and a dropped request completes.
+        let held = core::mem::take(&mut *hw.reqs.lock());
+        drop(held);
         assert_eq!(client.read(true).err(), Some(ENODEV));
 
         drop(client);
