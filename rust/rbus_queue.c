@@ -132,6 +132,11 @@ static u32 rbus_client_cache_take(struct rbus_client *client, struct rbus_reques
 	}
 	atomic_sub(n, &client->cached);
 	if (first) {
+		struct llist_node *none = NULL;
+
+		/* Back as it was if nothing came meanwhile, with no walk to its end. */
+		if (try_cmpxchg(&client->cache.first, &none, first))
+			return n;
 		for (last = first; last->next; last = last->next)
 			;
 		llist_add_batch(first, last, &client->cache);

@@ -32,6 +32,7 @@ cmdline="console=ttyS0 rbus_job=$job panic=-1 oops=panic loglevel=7"
 cmdline+=" kfence.sample_interval=10"
 # Test knobs reach the guest's init, and so the tests, as environment.
 [ -n "${RBUS_STRESS_CYCLES:-}" ] && cmdline+=" RBUS_STRESS_CYCLES=$RBUS_STRESS_CYCLES"
+[ -n "${RBUS_CHANNEL_REQUESTS:-}" ] && cmdline+=" RBUS_CHANNEL_REQUESTS=$RBUS_CHANNEL_REQUESTS"
 [ -n "${RBUS_KSFT_TIMEOUT:-}" ] && cmdline+=" RBUS_KSFT_TIMEOUT=$RBUS_KSFT_TIMEOUT"
 
 rc=0
