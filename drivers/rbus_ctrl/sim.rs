@@ -46,8 +46,20 @@ fn answer(tx: &[u8], rx: &mut [u8]) -> Result {
     if tx.is_empty() && !rx.is_empty() {
         return Err(EINVAL);
     }
-    // No division per byte: under TCG it is a helper call.
-    for (byte, t) in rx.iter_mut().zip(tx.iter().cycle()) {
+    // Up to the length written, a word at a time: a byte loop costs under TCG.
+    let (head, rest) = rx.split_at_mut(rx.len().min(tx.len()));
+    let mut words = head.chunks_exact_mut(8);
+    let mut src = tx.chunks_exact(8);
+    for (dst, from) in (&mut words).zip(&mut src) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(from);
+        dst.copy_from_slice(&(!u64::from_ne_bytes(word)).to_ne_bytes());
+    }
+    for (byte, t) in words.into_remainder().iter_mut().zip(src.remainder()) {
+        *byte = !t;
+    }
+    // Beyond it, the answer repeats from the start; no division per byte either.
+    for (byte, t) in rest.iter_mut().zip(tx.iter().cycle()) {
         *byte = !t;
     }
     Ok(())
