@@ -48,8 +48,8 @@ fn answer(tx: &[u8], rx: &mut [u8]) -> Result {
     }
     // Up to the length written, a word at a time: a byte loop costs under TCG.
     let (head, rest) = rx.split_at_mut(rx.len().min(tx.len()));
+    let mut src = tx[..head.len()].chunks_exact(8);
     let mut words = head.chunks_exact_mut(8);
-    let mut src = tx.chunks_exact(8);
     for (dst, from) in (&mut words).zip(&mut src) {
         let mut word = [0u8; 8];
         word.copy_from_slice(from);
