@@ -13,10 +13,16 @@
  *   read_empty  an O_NONBLOCK read() with nothing ready (EAGAIN), likewise
  *
  * Usage: rbus_channel_bench DEVICE LOOPS RUNS. Prints one line per run:
- * "rbus_channel_bench: <name> run=<k> ns=<per operation>".
+ * "rbus_channel_bench: <name> run=<k> ns=<per operation>". Each run times
+ * every case once, so the ratios pair figures taken moments apart; the
+ * thread stays on CPU 0, as TCG makes a migration costly.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* sched_setaffinity() */
+#endif
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +203,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	device = argv[1];
+	{
+		cpu_set_t cpu;
+
+		CPU_ZERO(&cpu);
+		CPU_SET(0, &cpu);
+		if (sched_setaffinity(0, sizeof(cpu), &cpu))
+			die("sched_setaffinity");
+	}
 	loops = atol(argv[2]);
 	runs = atol(argv[3]);
 	if (loops < RBUS_SUBMIT_MAX || runs < 1) {
