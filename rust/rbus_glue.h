@@ -211,6 +211,7 @@ struct rbus_event {
  * @req_completed: requests completed with status 0
  * @req_cancelled: requests completed with -ECANCELED
  * @req_failed: requests completed with another error
+ * @req_events_dropped: events an open client missed: it had too many unread
  */
 struct rbus_device {
 	struct device dev;
@@ -243,6 +244,7 @@ struct rbus_device {
 	u64 req_completed;
 	u64 req_cancelled;
 	u64 req_failed;
+	u64 req_events_dropped;
 };
 
 /**

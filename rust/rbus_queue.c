@@ -785,7 +785,7 @@ EXPORT_SYMBOL_GPL(rbus_client_info);
  * @payload: its payload
  *
  * A client that has %RBUS_CLIENT_EVENTS_MAX event records unread misses the
- * event. Does not sleep.
+ * event, which counts in the child's channel_events_dropped. Does not sleep.
  */
 void rbus_device_post_event(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload)
 {
@@ -795,11 +795,14 @@ void rbus_device_post_event(struct rbus_device *rdev, u32 kind, u64 seq, u64 pay
 	list_for_each_entry(client, &rdev->req_clients, node) {
 		struct rbus_request *ev;
 
-		if (client->dead || client->events >= RBUS_CLIENT_EVENTS_MAX)
+		if (client->dead)
 			continue;
-		ev = rbus_request_get(client, GFP_ATOMIC);
-		if (!ev)
+		ev = client->events < RBUS_CLIENT_EVENTS_MAX ?
+		     rbus_request_get(client, GFP_ATOMIC) : NULL;
+		if (!ev) {
+			rdev->req_events_dropped++;
 			continue;
+		}
 		ev->state = RBUS_REQ_DONE;
 		ev->rec.type = RBUS_RECORD_EVENT;
 		ev->rec.id = seq;
@@ -922,6 +925,13 @@ static ssize_t requests_failed_show(struct device *dev, struct device_attribute 
 }
 static DEVICE_ATTR_RO(requests_failed);
 
+static ssize_t channel_events_dropped_show(struct device *dev, struct device_attribute *attr,
+					   char *buf)
+{
+	return rbus_queue_stat(dev, buf, offsetof(struct rbus_device, req_events_dropped));
+}
+static DEVICE_ATTR_RO(channel_events_dropped);
+
 static ssize_t requests_in_flight_show(struct device *dev, struct device_attribute *attr,
 				       char *buf)
 {
@@ -940,6 +950,7 @@ static struct attribute *rbus_queue_attrs[] = {
 	&dev_attr_requests_cancelled.attr,
 	&dev_attr_requests_failed.attr,
 	&dev_attr_requests_in_flight.attr,
+	&dev_attr_channel_events_dropped.attr,
 	NULL,
 };
 

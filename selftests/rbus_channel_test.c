@@ -573,6 +573,23 @@ TEST_F(channel, events_reach_open_files)
 	EXPECT_EQ(0ULL, submitted(&self->ch));
 }
 
+/* A file keeps 64 unread events; the ones it misses are counted. */
+TEST_F(channel, unread_events_are_bounded_and_counted)
+{
+	struct rbus_record recs[80];
+	int other = open(self->ch.node, O_RDWR);
+
+	ASSERT_LE(0, other);
+	for (int i = 0; i < 70; i++)
+		ASSERT_EQ(0, write_str(self->ch.raise, "0x40 3 0"));
+	EXPECT_EQ((ssize_t)(64 * sizeof(recs[0])), read(self->fd, recs, sizeof(recs)));
+	EXPECT_EQ(1ULL, recs[0].id);
+	EXPECT_EQ(64ULL, recs[63].id);
+	/* Both files missed six. */
+	EXPECT_EQ(12ULL, channel_counter(&self->ch, "channel_events_dropped"));
+	close(other);
+}
+
 /* A power-managed queue: requests for a suspended child resume it and complete. */
 TEST_F(channel, requests_resume_a_suspended_child)
 {
