@@ -10,6 +10,13 @@ exactly `N passed, N failed` (`, N skipped` when some skipped) as the last line.
 A test that did not report is a failure, and so is a kernel splat anywhere in
 the logs: the splat check counts as one more test.
 
+The detectors must also prove they were armed, each as a test of its own:
+the canary module (selftests/modules/rbus_canary.c) leaks tagged objects and
+raises a tagged WARN at the start of the run. The final kmemleak report must
+list a tagged object and end in its completion marker; the log must hold the
+tagged WARNING; lockdep must have announced itself at boot and still report
+`debug_locks 1` at the end. The canaries' own reports are not splats.
+
   check_log.py --expect LIST [--extra NAME ...] OUTDIR
   check_log.py --self-test CASES_DIR
 """
@@ -34,7 +41,8 @@ SPLATS = [
     ("KFENCE", re.compile(r"\bKFENCE: ")),
     ("hung task", re.compile(r"blocked for more than \d+ seconds")),
     ("soft lockup", re.compile(r"soft lockup|hard LOCKUP")),
-    ("kmemleak", re.compile(r"unreferenced object 0x|new suspected memory leaks")),
+    # The report's entries, not kmemleak's count of them: the canary is in both.
+    ("kmemleak", re.compile(r"unreferenced object 0x")),
     ("Rust panic", re.compile(r"rust_kernel: panicked|panicked at ")),
     ("general protection fault", re.compile(r"general protection fault")),
     ("Oops", re.compile(r"\bOops\b")),
@@ -50,6 +58,17 @@ LEAF = re.compile(r"^# (not )?ok \d+ (.*?)(\s+#\s*(SKIP|skip).*)?$")
 PLAN = re.compile(r"^# 1\.\.(\d+)$")
 EXTRA = re.compile(r"^(not )?ok \d+ extra:(\S+)(.*)$")
 
+# The canaries' tags, as selftests/modules/rbus_canary.c writes them.
+CANARY_WARN = "rbus-canary: WARN is armed"
+CANARY_LEAK = "RBUS-CANARY-LEAK"
+CUT_HERE = "------------[ cut here ]------------"
+END_TRACE = re.compile(r"---\[ end trace [0-9a-f]+ \]---")
+WARNING = re.compile(r"\bWARNING: ")
+LEAK_ENTRY = re.compile(r"^unreferenced object")
+KMEMLEAK_SCANNED = "RBUS-KMEMLEAK-SCANNED"
+LOCKDEP_BANNER = "Lock dependency validator:"
+LOCKDEP_ON = re.compile(r"^RBUS-LOCKDEP debug_locks 1\s*$")
+
 
 def read(path):
     try:
@@ -57,6 +76,37 @@ def read(path):
             return f.read().splitlines()
     except FileNotFoundError:
         return []
+
+
+def strip_canaries(lines):
+    """Splits the canaries' reports off a log.
+
+    Returns the lines without them, the number of canary WARNINGs (a block from
+    "cut here" to "end trace" holding a WARNING and the canary's message) and
+    the number of canary leaks (a kmemleak entry whose hex dump holds the tag).
+    """
+    out, warns, leaks = [], 0, 0
+    i = 0
+    while i < len(lines):
+        if CUT_HERE in lines[i]:
+            end = next((j for j in range(i + 1, min(len(lines), i + 400))
+                        if END_TRACE.search(lines[j])), None)
+            block = lines[i:end + 1] if end is not None else []
+            if any(CANARY_WARN in l for l in block) and any(WARNING.search(l) for l in block):
+                warns += 1
+                i = end + 1
+                continue
+        if LEAK_ENTRY.search(lines[i]):
+            end = i + 1
+            while end < len(lines) and lines[end][:1] in (" ", "\t"):
+                end += 1
+            if any(CANARY_LEAK in l for l in lines[i:end]):
+                leaks += 1
+                i = end
+                continue
+        out.append(lines[i])
+        i += 1
+    return out, warns, leaks
 
 
 class Verdict:
@@ -136,6 +186,22 @@ def judge(outdir, expected, extras):
     if "RBUS-RESULTS-END" not in results:
         v.add("fail", "guest finished the test run", "no end marker: hung, crashed or timed out")
 
+    # The detectors were armed: each proof is a test of its own.
+    dmesg, warns, leaks = strip_canaries(dmesg)
+    console, _, _ = strip_canaries(console)
+    proofs = (
+        ("kmemleak scan completed", KMEMLEAK_SCANNED in dmesg, "no completion marker"),
+        ("kmemleak is armed: it reported the canary's leak", leaks > 0,
+         "no tagged object in the report"),
+        ("WARN is armed: the canary's WARNING was logged", warns > 0, "no tagged WARNING"),
+        ("lockdep is armed: on at boot, still on at the end",
+         any(LOCKDEP_BANNER in l for l in dmesg + console)
+         and any(LOCKDEP_ON.match(l) for l in dmesg),
+         "no lockdep banner, or debug_locks is not 1"),
+    )
+    for name, ok, why in proofs:
+        v.add("ok" if ok else "fail", name, "" if ok else why)
+
     splats = []
     for source, lines in (("dmesg", dmesg), ("console", console)):
         for line in lines:
@@ -179,8 +245,9 @@ def self_test(cases_dir):
             want = f.read().strip()
         expected = read(os.path.join(path, "tests")) or read(os.path.join(clean, "tests"))
         expected = [l.split(":", 1)[1] for l in expected if ":" in l]
-        # A case holds only what differs from the clean run: a whole log, or
-        # LOG.inject, lines injected before that log's end marker.
+        # A case holds only what differs from the clean run: a whole log,
+        # LOG.inject, lines injected before that log's end marker, or
+        # LOG.drop, lines dropped from the clean log.
         merged = os.path.join("/tmp", "rbus-logcheck-%d-%s" % (os.getpid(), case))
         os.makedirs(merged, exist_ok=True)
         for log, end in (("results.log", "RBUS-RESULTS-END"), ("dmesg.log", "RBUS-DMESG-END"),
@@ -192,6 +259,22 @@ def self_test(cases_dir):
                 # Lines injected just before the log's end marker.
                 with open(os.path.join(path, log[:-4] + ".inject")) as f:
                     text = text.replace(end + "\n", f.read() + end + "\n", 1)
+            elif os.path.exists(os.path.join(path, log[:-4] + ".drop")):
+                # Lines dropped: each line of LOG.drop is a string whose lines
+                # go, or "A ... B", a range from a line holding A through the
+                # next one holding B.
+                kept, until = [], None
+                drops = [d.split(" ... ", 1) for d in read(os.path.join(path, log[:-4] + ".drop"))]
+                for l in text.splitlines():
+                    if until is not None:
+                        until = None if until in l else until
+                        continue
+                    hit = next((d for d in drops if d[0] in l), None)
+                    if hit is None:
+                        kept.append(l)
+                    elif len(hit) == 2:
+                        until = hit[1]
+                text = "".join(l + "\n" for l in kept)
             with open(os.path.join(merged, log), "w") as g:
                 g.write(text)
         got, splats = judge(merged, expected, [])

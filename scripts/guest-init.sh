@@ -5,7 +5,8 @@
 # (rbus_job=check|run|bench|shell). Serial ports:
 #   ttyS0  console: kernel log and everything below
 #   ttyS1  test results (KTAP), ended by RBUS-RESULTS-END
-#   ttyS2  dmesg and the kmemleak report, ended by RBUS-DMESG-END
+#   ttyS2  dmesg, the kmemleak report and lockdep's state, ended by
+#          RBUS-DMESG-END
 
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 
@@ -42,6 +43,30 @@ $MODALIAS=.* 0:0 0660 ! @[ "$ACTION" = add ] && modprobe -q "$MODALIAS"
 EOF
 mdev -d -f </dev/null >/dev/null 2>&1 &
 
+# The detectors' proof (selftests/modules/rbus_canary.c): a tagged leak the
+# final scan must list and a tagged WARN the log must hold. Automatic scans
+# are off, so only the scans below report, over the whole run.
+arm_canaries() {
+	echo scan=off >$KMEMLEAK
+	insmod "/lib/modules/$(uname -r)/extra/rbus_canary.ko" && rmmod rbus_canary
+}
+
+# kmemleak only reports objects older than 5 s; scan twice, as its
+# documentation advises, so transient references do not hide a leak. The end
+# marker says the scans and the report all succeeded: the log checker fails a
+# run without it.
+kmemleak_report() {
+	sleep 6
+	echo scan >$KMEMLEAK && echo scan >$KMEMLEAK && cat $KMEMLEAK &&
+		echo "RBUS-KMEMLEAK-SCANNED"
+}
+
+# Lockdep's own word that it was validating until the end: debug_locks drops
+# to 0 when lockdep turns itself off.
+lockdep_state() {
+	sed -n 's/^ *debug_locks: */RBUS-LOCKDEP debug_locks /p' /proc/lockdep_stats
+}
+
 run_extra_tests() {
 	[ -d /extra-tests ] || return 0
 	n=0
@@ -65,6 +90,7 @@ job_check() {
 	# A longer run (make soak) raises the runner's per-program timeout.
 	set --
 	[ -n "${RBUS_KSFT_TIMEOUT:-}" ] && set -- --override-timeout "$RBUS_KSFT_TIMEOUT"
+	arm_canaries
 	echo "RBUS-RESULTS-BEGIN" >/dev/ttyS1
 	(cd /kselftest && ./run_kselftest.sh "$@") 2>&1 | tee /dev/ttyS1
 	run_extra_tests 2>&1 | tee /dev/ttyS1
@@ -73,6 +99,7 @@ job_check() {
 		dmesg
 		echo "RBUS-KMEMLEAK-BEGIN"
 		kmemleak_report
+		lockdep_state
 		echo "RBUS-DMESG-END"
 	} >/dev/ttyS2
 }
