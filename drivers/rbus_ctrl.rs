@@ -178,7 +178,10 @@ impl platform::Driver for Controller {
 
             let name = CString::try_from_fmt(fmt!("rbus{}", children.bus_nr()))?;
             let dir = debugfs::Dir::new(&name);
-            let ticker = Arc::pin_init(Ticker::new(EventSource(children.clone())), GFP_KERNEL)?;
+            let ticker = Arc::pin_init(
+                crate::new_ticker!(EventSource(children.clone())),
+                GFP_KERNEL,
+            )?;
 
             Ok(try_pin_init!(Self {
                 _raise <- dir.write_callback_file(c"raise", children.clone(), &raise_write),

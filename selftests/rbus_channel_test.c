@@ -157,6 +157,10 @@ TEST_F(channel, fault_fails_requests)
 	EXPECT_EQ(-EINVAL, channel_sim(&self->ch, 10000001, 0));
 	EXPECT_EQ(-EINVAL, channel_sim(&self->ch, 0, 4096));
 	EXPECT_EQ(-EINVAL, write_str(self->ch.requests, "0x40 0"));
+	EXPECT_EQ(-EINVAL, write_str(self->ch.requests, "0x40 0 0 10000001"));
+	EXPECT_EQ(-EINVAL, write_str(self->ch.requests, "0x40 0 0 1x"));
+	EXPECT_EQ(-EINVAL, write_str(self->ch.requests, "0x40 0 0 0 0"));
+	EXPECT_EQ(0, write_str(self->ch.requests, "0x40 0 0 0"));
 }
 
 TEST_F(channel, cancel_delivers_ecanceled_once)

@@ -10,16 +10,18 @@
  * child's `call` file as well.
  *
  * RBUS_STRESS_CYCLES sets the cycles of the stress tests (default 100).
+ *
+ * delete_while_completing removes a child while its simulated device is
+ * mid-answer and a storm runs on its controller: the drop that waits for the
+ * device's ticker must not run under the lock the storm's ticker takes.
  */
 
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "kselftest_harness.h"
-#include "rbus_lib.h"
+#include "rbus_channel_lib.h"
 
-#define NEW_DEVICE	ACPI_CTRL_DIR "/new_device"
-#define DELETE_DEVICE	ACPI_CTRL_DIR "/delete_device"
 #define TEST_CHILD	"/sys/kernel/debug/rbus_test_child"
 #define DEFAULT_CYCLES	100
 /* The test children: 0x30 to 0x30 + NCHILD - 1. */
@@ -133,6 +135,8 @@ FIXTURE_TEARDOWN(storm)
 		storm(0x30 + i, 0);
 		delete_child(0x30 + i);
 	}
+	/* The channel child of delete_while_completing, if it failed midway. */
+	delete_child(0x50);
 	host_power("control", "on");
 	host_power("autosuspend_delay_ms", "100");
 }
@@ -212,6 +216,47 @@ TEST_F(storm, suspended_controller)
 	ASSERT_TRUE(host_status("active"));
 	EXPECT_EQ(0, child_call(0x30, "try"));
 	EXPECT_EQ(-EINVAL, child_call(0x30, "maybe"));
+}
+
+/*
+ * A storm runs at 0x30 while a channel child at 0x50 is deleted with a
+ * request in its simulated device's ticker, which stalls before it answers:
+ * the delete waits for that round. Lockdep sees the delete's wait and the
+ * storm ticker's lock in one run, so a delete that waited under the
+ * controller's children lock, or tickers that shared a lock class, would be
+ * reported every time.
+ */
+TEST_F(storm, delete_while_completing)
+{
+	struct rbus_record rec;
+	struct channel ch;
+
+	ASSERT_EQ(0, run("modprobe rbus_dev"));
+	channel_init(&ch, atomic_load(&bus_nr), 0x50);
+	ASSERT_EQ(0, storm(0x30, 20000));
+	for (int i = 0; i < 5; i++) {
+		int fd;
+
+		ASSERT_EQ(0, channel_add(&ch));
+		fd = open(ch.node, O_RDWR);
+		ASSERT_LE(0, fd);
+		/* 1 ms of latency, then a 200 ms stall before the answer. */
+		ASSERT_EQ(0, write_str(ch.requests, "0x50 1000 0 200000"));
+		ASSERT_EQ(1, submit_one(fd, i));
+		/* The ticker took the request and stalls in its round. */
+		usleep(50000);
+		ASSERT_EQ(0, channel_delete(&ch));
+		/* Removal failed it before the stalled answer came. */
+		ASSERT_EQ(0, read_rec(fd, &rec));
+		EXPECT_EQ((__u64)i, rec.id);
+		EXPECT_EQ(-ENODEV, rec.status);
+		close(fd);
+	}
+	ASSERT_EQ(0, storm(0x30, 0));
+	EXPECT_LT(0ULL, raised_of(atomic_load(&bus_nr), 0x30));
+	EXPECT_TRUE(balanced(0x30));
+	EXPECT_EQ(0ULL, read_u64(TEST_CHILD "/call_errors"));
+	EXPECT_EQ(0ULL, read_u64(TEST_CHILD "/violations"));
 }
 
 static atomic_bool stop;

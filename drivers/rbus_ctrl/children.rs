@@ -97,6 +97,12 @@ pub(crate) struct Children {
     /// children.
     srcu: Arc<SrcuFast>,
     /// Serializes adds and deletes: the duplicate, bound and list updates are one step.
+    ///
+    /// Held across a child's unregistration, which waits for the child's bus-to-child callbacks
+    /// and child-to-bus calls to return (SRCU grace periods). That cannot deadlock: callbacks
+    /// only start under this lock (from `raise` and the storm ticker), so none runs while a
+    /// delete holds it, and the calls reach only the [`SimChild`], which never takes it. Never
+    /// held across the drop of a [`SimChild`], which waits for its ticker's round.
     #[pin]
     list: Mutex<KVec<Child>>,
 }
@@ -157,13 +163,21 @@ impl Children {
     /// Removes the child at `addr`, unbinding its driver first. Returns `ENOENT` if there is
     /// none.
     pub(crate) fn delete(&self, addr: u32) -> Result {
-        let mut list = self.list.lock();
-        let index = list
-            .iter()
-            .position(|child| child.addr == addr)
-            .ok_or(ENOENT)?;
-        // Unregistered under the lock, so an add of the same address waits for it.
-        drop(list.remove(index).map_err(|_| ENOENT)?);
+        let sim = {
+            let mut list = self.list.lock();
+            let index = list
+                .iter()
+                .position(|child| child.addr == addr)
+                .ok_or(ENOENT)?;
+            let Child { sim, reg, .. } = list.remove(index).map_err(|_| ENOENT)?;
+            // Unregistered under the lock, so an add of the same address waits for it. The
+            // device keeps no reference to `sim` once unregistered.
+            drop(reg);
+            sim
+        };
+        // The last reference: its drop cancels the simulated device's ticker and waits for a
+        // running round. Not under `list`, which the storm ticker's rounds take.
+        drop(sim);
         Ok(())
     }
 
@@ -228,16 +242,22 @@ impl Children {
         Ok(())
     }
 
-    /// Sets the request latency, in microseconds, and the fault errno of the child at `addr`.
-    /// Returns `ENOENT` if there is no such child and `EINVAL` for a latency above ten seconds or
-    /// an errno above 4095.
-    pub(crate) fn set_requests(&self, addr: u32, latency_us: u32, fault: u32) -> Result {
-        if latency_us > LATENCY_MAX_US || fault > 4095 {
+    /// Sets the request latency and stall, in microseconds, and the fault errno of the child at
+    /// `addr`. Returns `ENOENT` if there is no such child and `EINVAL` for a latency or stall
+    /// above ten seconds or an errno above 4095.
+    pub(crate) fn set_requests(
+        &self,
+        addr: u32,
+        latency_us: u32,
+        fault: u32,
+        stall_us: u32,
+    ) -> Result {
+        if latency_us > LATENCY_MAX_US || stall_us > LATENCY_MAX_US || fault > 4095 {
             return Err(EINVAL);
         }
         let list = self.list.lock();
         let child = list.iter().find(|child| child.addr == addr).ok_or(ENOENT)?;
-        child.sim.configure(latency_us, fault);
+        child.sim.configure(latency_us, fault, stall_us);
         Ok(())
     }
 
@@ -250,8 +270,10 @@ impl Children {
 #[pinned_drop]
 impl PinnedDrop for Children {
     fn drop(self: Pin<&mut Self>) {
+        // Out of the lock first: each child's drop cancels its simulated device's ticker, and
+        // nothing that waits for a work item runs under a lock that work of its class may take.
+        let mut list = core::mem::take(&mut *self.list.lock());
         // Teardown mirrors setup: the newest child goes first.
-        let mut list = self.list.lock();
         while let Some(child) = list.pop() {
             drop(child);
         }

@@ -47,6 +47,11 @@ fn parse_number(s: &[u8]) -> Result<u64> {
     })
 }
 
+/// Parses a 32-bit number with base 0.
+fn parse_u32(s: &[u8]) -> Result<u32> {
+    u32::try_from(parse_number(s)?).map_err(|_| EINVAL)
+}
+
 /// Parses an address with base 0, then checks its range.
 pub(crate) fn parse_addr(s: &[u8]) -> Result<u32> {
     match u32::try_from(parse_number(s)?) {
@@ -112,24 +117,26 @@ pub(crate) fn storm(children: &Children, input: &[u8]) -> Result<bool> {
     Ok(rate > 0)
 }
 
-/// The `delete_device` file.
-/// Handles a write to the debugfs file `requests`: `"<addr> <latency-us> <errno>"` sets the
-/// child's request latency and the errno its requests fail with (0: none).
+/// Handles a write to the debugfs file `requests`: `"<addr> <latency-us> <errno> [<stall-us>]"`
+/// sets the child's request latency, the errno its requests fail with (0: none) and how long the
+/// simulated device stalls before each answer that waited out the latency (default 0).
 pub(crate) fn requests(children: &Children, input: &[u8]) -> Result {
     let mut words = line(input).split(|&c| c == b' ');
-    let mut next = || -> Result<u64> { parse_number(words.next().ok_or(EINVAL)?) };
-    let addr = u32::try_from(next()?).map_err(|_| EINVAL)?;
-    let latency = u32::try_from(next()?).map_err(|_| EINVAL)?;
-    let fault = u32::try_from(next()?).map_err(|_| EINVAL)?;
+    let mut next = || -> Result<u32> { parse_u32(words.next().ok_or(EINVAL)?) };
+    let addr = next()?;
+    let latency = next()?;
+    let fault = next()?;
+    let stall = words.next().map_or(Ok(0), parse_u32)?;
     if words.next().is_some() {
         return Err(EINVAL);
     }
     if addr > rbus::ADDR_MAX {
         return Err(EINVAL);
     }
-    children.set_requests(addr, latency, fault)
+    children.set_requests(addr, latency, fault, stall)
 }
 
+/// The `delete_device` file.
 pub(crate) struct DeleteDevice(pub(crate) Arc<Children>);
 
 impl sysfs::Store for DeleteDevice {

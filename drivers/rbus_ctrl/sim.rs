@@ -4,7 +4,9 @@
 //! and requests, and the event kinds the child subscribed to.
 //!
 //! Requests complete after the child's configured latency, from its ticker, or inline in the
-//! submit call at zero latency. A configured fault fails every request with that errno.
+//! submit call at zero latency. A configured fault fails every request with that errno. A
+//! configured stall keeps the ticker busy that long before each answer, as a device that is slow
+//! to hand its answer over does: it holds the ticker mid-run while the child is removed.
 
 use crate::rbus::{
     calls::Hardware,
@@ -24,6 +26,7 @@ use kernel::{
     prelude::*,
     sync::SpinLock,
     time::{
+        delay::fsleep,
         msecs_to_jiffies,
         Delta,
         Instant,
@@ -38,7 +41,7 @@ pub(crate) const REGS: usize = 16;
 /// The most requests a child holds: the bus core's queue depth.
 const IN_FLIGHT_MAX: usize = 256;
 
-/// The longest simulated latency, in microseconds: ten seconds.
+/// The longest simulated latency or stall, in microseconds: ten seconds.
 pub(crate) const LATENCY_MAX_US: u32 = 10_000_000;
 
 /// Answers a transaction: the bytes written, inverted and repeated to fill the read.
@@ -71,11 +74,13 @@ struct Pending {
     req: HwRequest,
 }
 
-/// The requests one child holds, oldest first.
+/// The requests one child holds, oldest first, and how long the ticker stalls before each answer.
 #[pin_data]
 pub(crate) struct InFlight {
     #[pin]
     list: SpinLock<KVec<Pending>>,
+    /// In microseconds.
+    stall_us: AtomicU32,
 }
 
 /// Completes the requests that are due; the child's ticker.
@@ -98,6 +103,10 @@ impl Tick for Completer {
                 }
             };
             if let Some(pending) = next {
+                let stall = self.0.stall_us.load(Ordering::Relaxed);
+                if stall != 0 {
+                    fsleep(Delta::from_micros(i64::from(stall)));
+                }
                 complete(pending.req, 0);
             }
         }
@@ -144,6 +153,7 @@ impl SimChild {
             let in_flight = KBox::pin_init(
                 try_pin_init!(InFlight {
                     list <- new_spinlock!(list),
+                    stall_us: AtomicU32::new(0),
                 }? Error),
                 GFP_KERNEL,
             )?;
@@ -152,7 +162,7 @@ impl SimChild {
                 mask: AtomicU32::new(0),
                 latency_us: AtomicU32::new(0),
                 fault: AtomicU32::new(0),
-                completer <- Ticker::new(Completer(in_flight)),
+                completer <- crate::new_ticker!(Completer(in_flight)),
             }? Error))
         })
     }
@@ -162,10 +172,16 @@ impl SimChild {
         kind < u32::BITS && self.mask.load(Ordering::Relaxed) & (1 << kind) != 0
     }
 
-    /// Sets the request latency and the errno every request fails with (zero for none).
-    pub(crate) fn configure(&self, latency_us: u32, fault: u32) {
+    /// Sets the request latency, the errno every request fails with (zero for none) and the
+    /// ticker's stall before each answer of a request that waited out the latency.
+    pub(crate) fn configure(&self, latency_us: u32, fault: u32, stall_us: u32) {
         self.latency_us.store(latency_us, Ordering::Relaxed);
         self.fault.store(fault, Ordering::Relaxed);
+        self.completer
+            .data()
+            .0
+            .stall_us
+            .store(stall_us, Ordering::Relaxed);
     }
 }
 

@@ -19,10 +19,7 @@ mod tests {
             HwRequest, //
         },
         srcu::SrcuFast,
-        ticker::{
-            Tick,
-            Ticker, //
-        },
+        ticker::Tick,
         uapi,
         BusNumber,
         DeviceId,
@@ -173,7 +170,7 @@ mod tests {
         // Three rounds, then it stops by itself; a start runs it again.
         let count = Arc::new(AtomicU32::new(0), GFP_KERNEL)?;
         let ticker = KBox::pin_init(
-            Ticker::new(Rounds {
+            crate::new_ticker!(Rounds {
                 count: count.clone(),
                 stop: 3,
             }),
@@ -191,7 +188,7 @@ mod tests {
         // One that would re-arm forever: after its drop, no round runs.
         let count = Arc::new(AtomicU32::new(0), GFP_KERNEL)?;
         let ticker = KBox::pin_init(
-            Ticker::new(Rounds {
+            crate::new_ticker!(Rounds {
                 count: count.clone(),
                 stop: u32::MAX,
             }),

@@ -9,6 +9,10 @@
 //! [`Tick::tick`] in process context on the unbound system workqueue, re-arms itself as long as
 //! `tick` asks, and its drop calls `cancel_delayed_work_sync()`, which also stops an item that
 //! re-arms itself. Once the drop returns, `tick` is not running and will not run again.
+//!
+//! Build one with [`new_ticker!`](crate::new_ticker), which gives each call site its own lockdep
+//! classes, as `new_work!` does: a ticker whose work takes a lock must not share a class with one
+//! that is cancelled under that lock.
 
 use kernel::{
     bindings,
@@ -26,6 +30,29 @@ pub trait Tick: Send + Sync {
     fn tick(&self) -> Option<Jiffies>;
 }
 
+/// Creates a stopped [`Ticker`] doing `data`'s work, with lockdep classes of its own.
+///
+/// A `static` in a generic function is one static for every instantiation, so the classes cannot
+/// come from inside [`Ticker::new`]: every `Ticker<T>` of a module would share them, and lockdep
+/// would take the work of one for the work of another. Each call site of this macro has its own.
+#[macro_export]
+macro_rules! new_ticker {
+    ($data:expr $(,)?) => {
+        $crate::rbus::ticker::Ticker::new(
+            $data,
+            ::kernel::optional_name!(),
+            ::kernel::static_lock_class!(),
+            ::kernel::c_str!(::core::concat!(
+                ::core::file!(),
+                ":",
+                ::core::line!(),
+                "_timer"
+            )),
+            ::kernel::static_lock_class!(),
+        )
+    };
+}
+
 /// A delayed work item running `T::tick`.
 ///
 /// # Invariants
@@ -40,11 +67,16 @@ pub struct Ticker<T: Tick> {
 }
 
 impl<T: Tick> Ticker<T> {
-    /// A stopped ticker doing `data`'s work.
-    pub fn new(data: T) -> impl PinInit<Self> {
-        // One class for the work, one for its timer: lockdep refuses to share a key.
-        let work_key: Pin<&'static LockClassKey> = kernel::static_lock_class!();
-        let timer_key: Pin<&'static LockClassKey> = kernel::static_lock_class!();
+    /// A stopped ticker doing `data`'s work, with the lockdep classes of its work and its timer.
+    ///
+    /// Use [`new_ticker!`](crate::new_ticker), which creates the classes at its call site.
+    pub fn new(
+        data: T,
+        name: &'static CStr,
+        work_key: Pin<&'static LockClassKey>,
+        timer_name: &'static CStr,
+        timer_key: Pin<&'static LockClassKey>,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             dwork <- Opaque::ffi_init(move |slot: *mut bindings::delayed_work| {
                 // SAFETY: `slot` is valid for writes; `run` takes a `work_struct` embedded in a
@@ -54,14 +86,14 @@ impl<T: Tick> Ticker<T> {
                         &raw mut (*slot).work,
                         Some(Self::run),
                         false,
-                        c"rbus_ticker".as_char_ptr(),
+                        name.as_char_ptr(),
                         work_key.as_ptr(),
                     );
                     bindings::timer_init_key(
                         &raw mut (*slot).timer,
                         Some(bindings::delayed_work_timer_fn),
                         bindings::TIMER_IRQSAFE,
-                        c"rbus_ticker_timer".as_char_ptr(),
+                        timer_name.as_char_ptr(),
                         timer_key.as_ptr(),
                     );
                 }
