@@ -240,8 +240,11 @@ TEST_F(storm, delete_while_completing)
 		ASSERT_EQ(0, channel_add(&ch));
 		fd = open(ch.node, O_RDWR);
 		ASSERT_LE(0, fd);
-		/* 1 ms of latency, then a 200 ms stall before the answer. */
-		ASSERT_EQ(0, write_str(ch.requests, "0x50 1000 0 200000"));
+		/*
+		 * 1 ms of latency, then a 1 s stall before the answer: the
+		 * delete comes well within it, even on a loaded host.
+		 */
+		ASSERT_EQ(0, write_str(ch.requests, "0x50 1000 0 1000000"));
 		ASSERT_EQ(1, submit_one(fd, i));
 		/* The ticker took the request and stalls in its round. */
 		usleep(50000);
