@@ -30,7 +30,7 @@ ENV := . $(RBUS_CACHE)/env.sh && kdir=$$($(KDIR_CMD)) && \
 	ksrc=$$(readlink -f $$kdir/source 2>/dev/null || echo $$kdir)
 
 KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) W=1 KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
-RUST_SRCS := $(shell find drivers rust -name '*.rs')
+RUST_SRCS := $(shell find drivers rust -name '*.rs' ! -name '*generated*')
 C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h bench/*.c selftests/modules/*.c \
 	examples/*.c include/linux/*.h include/uapi/linux/*.h))
 

@@ -2,10 +2,8 @@
 /*
  * rbus: the C side of the bus core, for the core and its controllers.
  *
- * What a child driver uses is in <linux/rbus.h>. These structures cross
- * module boundaries. Rust mirrors them in rust/rbus/ffi.rs;
- * rbus_driver_register() refuses a mirror whose size differs from the C
- * definition.
+ * What a child driver uses is in <linux/rbus.h>. Rust gets both headers
+ * through bindgen at build time (rust/Makefile.bindgen, rust/rbus/ffi.rs).
  */
 #ifndef RBUS_GLUE_H
 #define RBUS_GLUE_H

@@ -3,7 +3,7 @@
  * rbus: the interface of rbus child drivers written in C.
  *
  * The bus core, its controllers and its Rust child drivers take these
- * structures from here too.
+ * structures from here too: Rust through bindgen, at build time.
  */
 #ifndef _LINUX_RBUS_H
 #define _LINUX_RBUS_H

@@ -2,7 +2,8 @@
 
 //! Child-to-bus calls: transfers, registers and event subscription.
 //!
-//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//! C headers: [`include/linux/rbus.h`](../../include/linux/rbus.h) and
+//! [`rust/rbus_glue.h`](../rbus_glue.h)
 //!
 //! A child driver gets a [`Bus`] handle, the bus interface of a KMDF child: taking it is
 //! `InterfaceReference`, dropping it `InterfaceDereference`. A controller implements the calls
@@ -38,7 +39,7 @@ pub const TRANSFER_MAX: usize = 256;
 /// `ops` was filled by `rbus_query_interface()`, whose reference on `ops.context` this handle
 /// owns.
 pub struct Bus {
-    ops: ffi::RawBusOps,
+    ops: ffi::rbus_bus_ops,
 }
 
 impl Bus {
@@ -54,10 +55,10 @@ impl Bus {
     ///
     /// `rdev` must be a valid child for the duration of the call.
     #[doc(hidden)]
-    pub unsafe fn from_raw(rdev: *mut ffi::RawDevice) -> Result<Self> {
-        let mut ops = ffi::RawBusOps {
-            size: core::mem::size_of::<ffi::RawBusOps>() as u32,
-            version: ffi::OPS_VERSION,
+    pub unsafe fn from_raw(rdev: *mut ffi::rbus_device) -> Result<Self> {
+        let mut ops = ffi::rbus_bus_ops {
+            size: core::mem::size_of::<ffi::rbus_bus_ops>() as u32,
+            version: ffi::RBUS_OPS_VERSION,
             context: core::ptr::null_mut(),
             get: None,
             put: None,
@@ -83,7 +84,7 @@ impl Bus {
     /// Like [`Bus::transfer`], but never sleeps: fails with `EAGAIN` while the controller is
     /// suspended.
     pub fn try_transfer(&self, tx: &[u8], rx: &mut [u8]) -> Result {
-        self.transfer_flags(ffi::CALL_NOWAIT, tx, rx)
+        self.transfer_flags(ffi::RBUS_CALL_NOWAIT, tx, rx)
     }
 
     /// Reads register `reg` of the device. May sleep, as [`Bus::transfer`].
@@ -93,7 +94,7 @@ impl Bus {
 
     /// Like [`Bus::reg_read`], but never sleeps; `EAGAIN` while the controller is suspended.
     pub fn try_reg_read(&self, reg: u32) -> Result<u32> {
-        self.reg_read_flags(ffi::CALL_NOWAIT, reg)
+        self.reg_read_flags(ffi::RBUS_CALL_NOWAIT, reg)
     }
 
     /// Writes register `reg` of the device. May sleep, as [`Bus::transfer`].
@@ -103,7 +104,7 @@ impl Bus {
 
     /// Like [`Bus::reg_write`], but never sleeps; `EAGAIN` while the controller is suspended.
     pub fn try_reg_write(&self, reg: u32, val: u32) -> Result {
-        self.reg_write_flags(ffi::CALL_NOWAIT, reg, val)
+        self.reg_write_flags(ffi::RBUS_CALL_NOWAIT, reg, val)
     }
 
     /// Asks for events of the kinds in `mask`, bit `n` for kind `n`. May sleep, as
@@ -114,7 +115,7 @@ impl Bus {
 
     /// Like [`Bus::subscribe`], but never sleeps; `EAGAIN` while the controller is suspended.
     pub fn try_subscribe(&self, mask: u32) -> Result {
-        self.subscribe_flags(ffi::CALL_NOWAIT, mask)
+        self.subscribe_flags(ffi::RBUS_CALL_NOWAIT, mask)
     }
 
     fn transfer_flags(&self, flags: u32, tx: &[u8], rx: &mut [u8]) -> Result {
@@ -217,7 +218,7 @@ impl Hardware for NoHardware {}
 pub(crate) struct HwVtable<T: Hardware>(PhantomData<T>);
 
 impl<T: Hardware> HwVtable<T> {
-    pub(crate) const OPS: ffi::RawHwOps = ffi::RawHwOps {
+    pub(crate) const OPS: ffi::rbus_hw_ops = ffi::rbus_hw_ops {
         transfer: Some(Self::transfer),
         reg_read: Some(Self::reg_read),
         reg_write: Some(Self::reg_write),
@@ -275,7 +276,7 @@ impl<T: Hardware> HwVtable<T> {
         from_result(|| hw.subscribe(mask).map(|()| 0))
     }
 
-    extern "C" fn submit(ctx: *mut c_void, req: *mut ffi::RawRequest) {
+    extern "C" fn submit(ctx: *mut c_void, req: *mut ffi::rbus_request) {
         // SAFETY: As in `transfer`.
         let hw = unsafe { Self::hw(ctx) };
         // SAFETY: The bus core hands over a started request with the controller's reference.

@@ -27,6 +27,7 @@ use kernel::{
     device,
     error::from_err_ptr,
     ffi::{
+        c_char,
         c_long,
         c_ulong,
         c_void, //
@@ -79,7 +80,7 @@ pub trait FileOps: Sized + Send + Sync + 'static {
 /// `raw` was registered by `rbus_chardev_register()` with the callbacks of `T` and a pointer to
 /// `data`, and is not unregistered yet.
 pub struct CharDev<T: FileOps> {
-    raw: NonNull<ffi::RawChardev>,
+    raw: NonNull<ffi::rbus_chardev>,
     // Dropped after `raw` is unregistered: no open runs then.
     data: Pin<KBox<T::Data>>,
 }
@@ -92,7 +93,7 @@ impl<T: FileOps> CharDev<T> {
         data: impl PinInit<T::Data, Error>,
     ) -> Result<Self> {
         let data = KBox::pin_init(data, GFP_KERNEL)?;
-        let ops = ffi::RawChardevOps {
+        let ops = ffi::rbus_chardev_ops {
             owner: module.as_ptr(),
             open: Some(Self::open_callback),
             release: Some(Self::release_callback),
@@ -144,13 +145,13 @@ impl<T: FileOps> CharDev<T> {
 
     extern "C" fn read_callback(
         file: *mut c_void,
-        buf: *mut c_void,
+        buf: *mut c_char,
         len: usize,
         nonblock: bool,
     ) -> isize {
         // SAFETY: The glue passes an open file's private pointer.
         let file = unsafe { Self::file(file) };
-        match file.read(UserPtr::from_ptr(buf), len, nonblock) {
+        match file.read(UserPtr::from_ptr(buf.cast()), len, nonblock) {
             Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
             Err(e) => e.to_errno() as isize,
         }

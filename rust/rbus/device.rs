@@ -2,7 +2,7 @@
 
 //! rbus child devices.
 //!
-//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//! C header: [`include/linux/rbus.h`](../../include/linux/rbus.h)
 
 use super::ffi;
 use core::{
@@ -27,12 +27,12 @@ use kernel::{
 /// A [`Device`] instance represents a valid `struct rbus_device` created by `rbus_device_add()`.
 #[repr(transparent)]
 pub struct Device<Ctx: device::DeviceContext = device::Normal>(
-    Opaque<ffi::RawDevice>,
+    Opaque<ffi::rbus_device>,
     PhantomData<Ctx>,
 );
 
 impl<Ctx: device::DeviceContext> Device<Ctx> {
-    pub(crate) fn as_raw(&self) -> *mut ffi::RawDevice {
+    pub(crate) fn as_raw(&self) -> *mut ffi::rbus_device {
         self.0.get()
     }
 

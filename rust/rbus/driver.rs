@@ -2,7 +2,7 @@
 
 //! rbus child drivers.
 //!
-//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//! C header: [`include/linux/rbus.h`](../../include/linux/rbus.h)
 //!
 //! A child driver is a type implementing [`Driver`], registered with [`module_rbus_driver!`]. It
 //! matches devices by compatible string through an id table built with [`rbus_device_table!`],
@@ -39,13 +39,13 @@ use kernel::{
 pub struct Adapter<T: Driver>(PhantomData<T>);
 
 // SAFETY:
-// - `ffi::RawDriver` is `#[repr(C)]` and mirrors `struct rbus_driver`.
+// - `ffi::rbus_driver` is bindgen's `#[repr(C)]` `struct rbus_driver`.
 // - `T::Data` is the type of the driver's device private data.
 // - `DEVICE_DRIVER_OFFSET` is the offset of the embedded `struct device_driver`.
 unsafe impl<T: Driver + 'static> driver::DriverLayout for Adapter<T> {
-    type DriverType = ffi::RawDriver;
+    type DriverType = ffi::rbus_driver;
     type DriverData<'bound> = T::Data<'bound>;
-    const DEVICE_DRIVER_OFFSET: usize = offset_of!(ffi::RawDriver, driver);
+    const DEVICE_DRIVER_OFFSET: usize = offset_of!(ffi::rbus_driver, driver);
 }
 
 // SAFETY: A call to `unregister` for a given instance of `DriverType` is guaranteed to be valid if
@@ -68,7 +68,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         to_result(unsafe {
             ffi::rbus_driver_register(
                 drv.get(),
-                core::mem::size_of::<ffi::RawDriver>(),
+                core::mem::size_of::<ffi::rbus_driver>(),
                 module.as_ptr(),
                 name.as_char_ptr(),
             )
@@ -82,7 +82,10 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
 }
 
 impl<T: Driver + 'static> Adapter<T> {
-    extern "C" fn probe_callback(rdev: *mut ffi::RawDevice, id: *const ffi::RawDeviceId) -> c_int {
+    extern "C" fn probe_callback(
+        rdev: *mut ffi::rbus_device,
+        id: *const ffi::rbus_device_id,
+    ) -> c_int {
         // SAFETY: The bus core only calls probe with a valid `struct rbus_device`.
         //
         // INVARIANT: `rdev` is valid for the duration of `probe_callback()`.
@@ -108,7 +111,7 @@ impl<T: Driver + 'static> Adapter<T> {
         })
     }
 
-    extern "C" fn remove_callback(rdev: *mut ffi::RawDevice) {
+    extern "C" fn remove_callback(rdev: *mut ffi::rbus_device) {
         // SAFETY: The bus core only calls remove with a valid `struct rbus_device`.
         //
         // INVARIANT: `rdev` is valid for the duration of `remove_callback()`.
@@ -125,7 +128,7 @@ impl<T: Driver + 'static> Adapter<T> {
 /// A compatible string an rbus driver matches.
 #[repr(transparent)]
 #[derive(Clone, Copy)]
-pub struct DeviceId(ffi::RawDeviceId);
+pub struct DeviceId(ffi::rbus_device_id);
 
 impl DeviceId {
     /// Creates an id for `compatible`, which must be shorter than 64 bytes.
@@ -137,7 +140,7 @@ impl DeviceId {
             "rbus compatible strings are at most 63 bytes"
         );
 
-        let mut id = ffi::RawDeviceId {
+        let mut id = ffi::rbus_device_id {
             compatible: [0; ffi::COMPATIBLE_SIZE],
             driver_data: 0,
         };
@@ -154,12 +157,12 @@ impl DeviceId {
 // SAFETY: `DeviceId` is a `#[repr(transparent)]` wrapper of `struct rbus_device_id` and does not
 // add additional invariants, so it's safe to transmute to `RawType`.
 unsafe impl RawDeviceId for DeviceId {
-    type RawType = ffi::RawDeviceId;
+    type RawType = ffi::rbus_device_id;
 }
 
 // SAFETY: `DRIVER_DATA_OFFSET` is the offset to the `driver_data` field.
 unsafe impl RawDeviceIdIndex for DeviceId {
-    const DRIVER_DATA_OFFSET: usize = offset_of!(ffi::RawDeviceId, driver_data);
+    const DRIVER_DATA_OFFSET: usize = offset_of!(ffi::rbus_device_id, driver_data);
 }
 
 /// The id table of an rbus driver.

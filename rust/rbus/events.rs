@@ -2,7 +2,7 @@
 
 //! Bus-to-child calls: device events a child driver receives.
 //!
-//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//! C header: [`include/linux/rbus.h`](../../include/linux/rbus.h)
 //!
 //! A child driver implements [`Events`] and publishes it with a [`Publication`] in `probe`. The
 //! bus core calls [`Events::event`] inside an SRCU-fast read-side critical section of the
@@ -45,7 +45,7 @@ pub trait Events: Send + Sync {
 /// `ops` is published on `dev` with `context` pointing to `data`, until `drop`.
 pub struct Publication<T: Events> {
     dev: ARef<Device>,
-    ops: KBox<ffi::RawChildOps>,
+    ops: KBox<ffi::rbus_child_ops>,
     // Freed only after `drop` unpublished and synchronized.
     data: Pin<KBox<T>>,
 }
@@ -58,9 +58,9 @@ impl<T: Events> Publication<T> {
     pub fn new(dev: &Device<device::Bound>, data: impl PinInit<T, Error>) -> Result<Self> {
         let data = KBox::pin_init(data, GFP_KERNEL)?;
         let ops = KBox::new(
-            ffi::RawChildOps {
-                size: core::mem::size_of::<ffi::RawChildOps>() as u32,
-                version: ffi::OPS_VERSION,
+            ffi::rbus_child_ops {
+                size: core::mem::size_of::<ffi::rbus_child_ops>() as u32,
+                version: ffi::RBUS_OPS_VERSION,
                 context: core::ptr::from_ref::<T>(&data).cast_mut().cast(),
                 get: None,
                 put: None,

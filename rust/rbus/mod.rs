@@ -2,7 +2,8 @@
 
 //! Safe abstractions for the rbus bus.
 //!
-//! C header: [`rust/rbus_glue.h`](../rbus_glue.h)
+//! C headers: [`include/linux/rbus.h`](../../include/linux/rbus.h) and
+//! [`rust/rbus_glue.h`](../rbus_glue.h)
 //!
 //! Out-of-tree modules only get `--extern kernel`, so these files are compiled into each module
 //! that uses them (`#[path = "../rust/rbus/mod.rs"] mod rbus;`). Only C symbols exported by the
@@ -36,4 +37,4 @@ pub use registration::{
 };
 
 /// The highest child address: addresses are 10 bits wide, like i2c's 10-bit addressing.
-pub const ADDR_MAX: u32 = ffi::ADDR_MAX;
+pub const ADDR_MAX: u32 = ffi::RBUS_ADDR_MAX;

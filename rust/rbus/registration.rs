@@ -72,7 +72,7 @@ impl Drop for BusNumber {
 ///
 /// `host` was returned by `rbus_host_add()` for `nr` and is not unregistered yet.
 pub struct Host {
-    host: NonNull<ffi::RawHost>,
+    host: NonNull<ffi::rbus_host>,
     nr: BusNumber,
 }
 
@@ -125,7 +125,7 @@ unsafe impl Sync for Host {}
 /// set, the device's bus-to-child calls use that domain, which lives at least as long as `self`.
 /// If `hw` is set, it is the context of the device's child-to-bus calls.
 pub struct Registration<H: Hardware = NoHardware> {
-    rdev: NonNull<ffi::RawDevice>,
+    rdev: NonNull<ffi::rbus_device>,
     // Dropped after `rdev` is unregistered, which waits for every call into them.
     _srcu: Option<Arc<SrcuFast>>,
     _hw: Option<Arc<H>>,
@@ -157,7 +157,7 @@ impl<H: Hardware> Registration<H> {
         let ssp = srcu.map_or(core::ptr::null_mut(), |srcu| srcu.as_raw());
         let (hw_ops, hw_ctx) = match &hw {
             Some(hw) => (
-                core::ptr::from_ref::<ffi::RawHwOps>(&HwVtable::<H>::OPS),
+                core::ptr::from_ref::<ffi::rbus_hw_ops>(&HwVtable::<H>::OPS),
                 Arc::as_ptr(hw).cast_mut().cast(),
             ),
             None => (core::ptr::null(), core::ptr::null_mut()),
@@ -189,7 +189,7 @@ impl<H: Hardware> Registration<H> {
 
     /// The raw child, for the KUnit tests of the abstractions.
     #[doc(hidden)]
-    pub fn as_raw(&self) -> *mut ffi::RawDevice {
+    pub fn as_raw(&self) -> *mut ffi::rbus_device {
         self.rdev.as_ptr()
     }
 

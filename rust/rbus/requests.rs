@@ -38,7 +38,7 @@ use kernel::{
 ///
 /// `raw` was returned by `rbus_client_open()` and is not closed yet.
 pub struct Client {
-    raw: NonNull<ffi::RawClient>,
+    raw: NonNull<ffi::rbus_client>,
 }
 
 impl Client {
@@ -59,7 +59,7 @@ impl Client {
     ///
     /// `rdev` must be a valid child for the duration of the call.
     #[doc(hidden)]
-    pub unsafe fn from_raw(rdev: *mut ffi::RawDevice) -> Result<Self> {
+    pub unsafe fn from_raw(rdev: *mut ffi::rbus_device) -> Result<Self> {
         // SAFETY: By the safety requirements; the client takes its own reference.
         let raw = from_err_ptr(unsafe { ffi::rbus_client_open(rdev) })?;
 
@@ -145,7 +145,7 @@ impl Client {
         // SAFETY: By the type invariants the client is open; the C side copies with
         // `copy_to_user()`, which checks the user pointer.
         let ret = unsafe {
-            ffi::rbus_client_read_user(self.raw.as_ptr(), buf.as_mut_ptr(), len, nonblock)
+            ffi::rbus_client_read_user(self.raw.as_ptr(), buf.as_mut_ptr().cast(), len, nonblock)
         };
         if ret < 0 {
             return Err(Error::from_errno(ret as i32));
@@ -200,7 +200,7 @@ unsafe impl Sync for Client {}
 ///
 /// `raw` is a request handed to the controller, whose reference this owns.
 pub struct HwRequest {
-    raw: NonNull<ffi::RawRequest>,
+    raw: NonNull<ffi::rbus_request>,
 }
 
 impl HwRequest {
@@ -209,7 +209,7 @@ impl HwRequest {
     /// # Safety
     ///
     /// `raw` must be a request the bus core handed to the controller, not completed yet.
-    pub(crate) unsafe fn from_raw(raw: *mut ffi::RawRequest) -> Option<Self> {
+    pub(crate) unsafe fn from_raw(raw: *mut ffi::rbus_request) -> Option<Self> {
         // INVARIANT: By the safety requirements.
         NonNull::new(raw).map(|raw| Self { raw })
     }

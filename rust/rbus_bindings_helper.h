@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What bindgen reads for rust/rbus/ffi.rs (rust/Makefile.bindgen); only
+ * bindgen compiles it.
+ */
+
+#include "rbus_glue.h"
+
+/*
+ * bindgen evaluates no macro that expands to another function-like macro,
+ * such as BIT(). As the kernel's rust/bindings/bindings_helper.h does, a
+ * constant gives it the value, and the build drops the prefix.
+ */
+const u32 RUST_CONST_HELPER_RBUS_CALL_NOWAIT = RBUS_CALL_NOWAIT;
