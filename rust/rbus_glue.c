@@ -64,12 +64,21 @@ static int rbus_probe(struct device *dev)
 {
 	struct rbus_driver *drv = to_rbus_driver(dev->driver);
 	struct rbus_device *rdev = to_rbus_device(dev);
+	int ret;
 
 	/* Test-only: `make check RBUS_BREAK=warn` must go red. */
 	WARN_ON(IS_ENABLED(CONFIG_RBUS_BREAK_WARN));
 
+	/*
+	 * Clients open from here until remove, or until a failed probe: none
+	 * opened for one binding reaches the next.
+	 */
+	rbus_queue_reopen(rdev);
 	/* A device bound through driver_override may have no id entry. */
-	return drv->probe(rdev, rbus_match_id(drv->id_table, rdev));
+	ret = drv->probe(rdev, rbus_match_id(drv->id_table, rdev));
+	if (ret)
+		rbus_queue_revoke(rdev);
+	return ret;
 }
 
 static void rbus_unpublish_any(struct rbus_device *rdev);

@@ -111,6 +111,7 @@ struct rbus_client;
 
 void rbus_queue_init(struct rbus_device *rdev);
 void rbus_queue_revoke(struct rbus_device *rdev);
+void rbus_queue_reopen(struct rbus_device *rdev);
 void rbus_queue_kill(struct rbus_device *rdev);
 int rbus_queue_suspend(struct rbus_device *rdev);
 void rbus_queue_resume(struct rbus_device *rdev);

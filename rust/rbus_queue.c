@@ -325,7 +325,8 @@ EXPORT_SYMBOL_GPL(rbus_request_rx_len);
  * @rdev: the child
  *
  * Return: the client, to be closed with rbus_client_close(), or an ERR_PTR():
- * -ENOMEM, or -ENODEV once the child is removed.
+ * -ENOMEM, or -ENODEV once the child is removed, or from its driver's remove
+ * until the next probe: a client never outlives the binding it opened in.
  */
 struct rbus_client *rbus_client_open(struct rbus_device *rdev)
 {
@@ -341,7 +342,7 @@ struct rbus_client *rbus_client_open(struct rbus_device *rdev)
 	get_device(&rdev->dev);
 
 	scoped_guard(spinlock, &rdev->req_lock) {
-		if (!rdev->req_dead) {
+		if (!rdev->req_dead && !rdev->req_closed) {
 			list_add_tail(&client->node, &rdev->req_clients);
 			return client;
 		}
@@ -833,6 +834,7 @@ void rbus_queue_revoke(struct rbus_device *rdev)
 	struct rbus_client *client;
 
 	guard(spinlock)(&rdev->req_lock);
+	rdev->req_closed = true;
 	list_for_each_entry_safe(req, tmp, &rdev->req_pending, node)
 		rbus_request_finish(req, -ENODEV);
 	list_for_each_entry(client, &rdev->req_clients, node) {
@@ -842,6 +844,13 @@ void rbus_queue_revoke(struct rbus_device *rdev)
 			wake_up_poll(&client->wait, EPOLLHUP | EPOLLIN | EPOLLRDNORM);
 	}
 	wake_up_all(&rdev->req_room);
+}
+
+/* A driver is about to bind: clients may open again. */
+void rbus_queue_reopen(struct rbus_device *rdev)
+{
+	guard(spinlock)(&rdev->req_lock);
+	rdev->req_closed = false;
 }
 
 /* The child is removed: no client or request is taken any more. */

@@ -9,6 +9,11 @@
  *
  * RBUS_CHANNEL_REQUESTS sets the number of requests to queue (default
  * 100000).
+ *
+ * unbind_while_opening unbinds and rebinds rbus_dev from a child while two
+ * threads open its char device: no file opened for one binding may work once
+ * that binding is gone, in particular not in the next one.
+ * RBUS_STRESS_CYCLES sets its cycles (default 150).
  */
 
 #include <pthread.h>
@@ -251,6 +256,105 @@ TEST_F_TIMEOUT(channel_stress, delete_and_readd_under_load, 7200)
 	EXPECT_EQ(0ULL, channel_counter(&st.ch, "requests_in_flight"));
 	EXPECT_TRUE(channel_balanced(&st.ch));
 	channel_delete(&st.ch);
+}
+
+#define OPENERS		2
+#define OPEN_MAX	65536
+
+/* Files opened by the opener threads, in order; the main thread checks them. */
+struct opened {
+	const char *node;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	int fds[OPEN_MAX];
+	int count;
+};
+
+static void *opener(void *arg)
+{
+	struct opened *o = arg;
+
+	while (!atomic_load(&o->stop)) {
+		int fd = open(o->node, O_RDWR | O_NONBLOCK);
+
+		if (fd < 0) {
+			/* Unbound: the node is gone until the rebind. */
+			usleep(100);
+			continue;
+		}
+		pthread_mutex_lock(&o->lock);
+		if (o->count < OPEN_MAX)
+			o->fds[o->count++] = fd;
+		else
+			close(fd);
+		pthread_mutex_unlock(&o->lock);
+	}
+	return NULL;
+}
+
+/*
+ * While rbus_dev is unbound, every file opened so far belongs to a binding
+ * that is gone, wherever its open() raced the unbind: each must refuse a
+ * submit with ENODEV, and still does after the rebind.
+ */
+TEST_F_TIMEOUT(channel_stress, unbind_while_opening, 7200)
+{
+	const char *env = getenv("RBUS_STRESS_CYCLES");
+	int cycles = env ? atoi(env) : 150, checked = 0, live = 0;
+	static struct opened o = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	char unbind[PATH_MAX], bind[PATH_MAX];
+	pthread_t threads[OPENERS];
+	struct channel ch;
+	int nr, fd;
+
+	if (!rbus_load() || run("modprobe rbus_dev"))
+		SKIP(return, "rbus modules not installed");
+	nr = bus_nr_of(ACPI_CTRL_DIR);
+	ASSERT_LE(0, nr);
+	ASSERT_LT(0, cycles);
+	channel_init(&ch, nr, ADDR);
+	ASSERT_EQ(0, channel_add(&ch));
+	snprintf(unbind, sizeof(unbind), RBUS_DRIVERS "/rbus_dev/unbind");
+	snprintf(bind, sizeof(bind), RBUS_DRIVERS "/rbus_dev/bind");
+	o.node = ch.node;
+
+	for (int i = 0; i < OPENERS; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, opener, &o));
+	for (int c = 0; c < cycles && o.count < OPEN_MAX; c++) {
+		int from = checked, to;
+
+		usleep(2000 + rand() % 8000);
+		ASSERT_EQ(0, write_str(unbind, ch.name));
+		pthread_mutex_lock(&o.lock);
+		to = o.count;
+		pthread_mutex_unlock(&o.lock);
+		for (int i = from; i < to; i++)
+			live += submit_one(o.fds[i], i) != -ENODEV;
+		ASSERT_EQ(0, write_str(bind, ch.name));
+		ASSERT_TRUE(wait_for(ch.node, true, 10000));
+		/* The next binding does not revive them. */
+		for (int i = from; i < to; i++) {
+			live += submit_one(o.fds[i], i) != -ENODEV;
+			close(o.fds[i]);
+		}
+		checked = to;
+	}
+	atomic_store(&o.stop, true);
+	for (int i = 0; i < OPENERS; i++)
+		ASSERT_EQ(0, pthread_join(threads[i], NULL));
+
+	ksft_print_msg("%d cycles: %d files checked, %d of them live after their unbind\n",
+		       cycles, checked, live);
+	EXPECT_LT(0, checked);
+	EXPECT_EQ(0, live);
+	for (int i = checked; i < o.count; i++)
+		close(o.fds[i]);
+	/* A file of the last binding works. */
+	fd = open(ch.node, O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, submit_one(fd, 0));
+	close(fd);
+	channel_delete(&ch);
 }
 
 TEST_HARNESS_MAIN

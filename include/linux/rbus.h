@@ -198,6 +198,7 @@ struct rbus_device {
 	unsigned int req_started;	/* of them, those the controller holds */
 	bool req_held;	/* suspended: new requests wait for resume */
 	bool req_dead;	/* removed: no request is taken any more */
+	bool req_closed;	/* unbound since the last probe: no client opens */
 	/* The thread handing requests to the controller, or NULL. */
 	struct task_struct *req_starter;
 	u64 req_submitted;	/* requests taken */
