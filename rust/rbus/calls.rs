@@ -81,12 +81,6 @@ impl Bus {
         self.transfer_flags(0, tx, rx)
     }
 
-    /// Like [`Bus::transfer`], but never sleeps: fails with `EAGAIN` while the controller is
-    /// suspended.
-    pub fn try_transfer(&self, tx: &[u8], rx: &mut [u8]) -> Result {
-        self.transfer_flags(ffi::RBUS_CALL_NOWAIT, tx, rx)
-    }
-
     /// Reads register `reg` of the device. May sleep, as [`Bus::transfer`].
     pub fn reg_read(&self, reg: u32) -> Result<u32> {
         self.reg_read_flags(0, reg)
@@ -102,20 +96,10 @@ impl Bus {
         self.reg_write_flags(0, reg, val)
     }
 
-    /// Like [`Bus::reg_write`], but never sleeps; `EAGAIN` while the controller is suspended.
-    pub fn try_reg_write(&self, reg: u32, val: u32) -> Result {
-        self.reg_write_flags(ffi::RBUS_CALL_NOWAIT, reg, val)
-    }
-
     /// Asks for events of the kinds in `mask`, bit `n` for kind `n`. May sleep, as
     /// [`Bus::transfer`].
     pub fn subscribe(&self, mask: u32) -> Result {
         self.subscribe_flags(0, mask)
-    }
-
-    /// Like [`Bus::subscribe`], but never sleeps; `EAGAIN` while the controller is suspended.
-    pub fn try_subscribe(&self, mask: u32) -> Result {
-        self.subscribe_flags(ffi::RBUS_CALL_NOWAIT, mask)
     }
 
     fn transfer_flags(&self, flags: u32, tx: &[u8], rx: &mut [u8]) -> Result {

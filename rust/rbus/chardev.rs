@@ -81,8 +81,9 @@ pub trait FileOps: Sized + Send + Sync + 'static {
 /// `data`, and is not unregistered yet.
 pub struct CharDev<T: FileOps> {
     raw: NonNull<ffi::rbus_chardev>,
-    // Dropped after `raw` is unregistered: no open runs then.
-    data: Pin<KBox<T::Data>>,
+    // Dropped after `raw` is unregistered: no open runs then. Only the open callback reads it,
+    // through the pointer the glue keeps.
+    _data: Pin<KBox<T::Data>>,
 }
 
 impl<T: FileOps> CharDev<T> {
@@ -111,13 +112,8 @@ impl<T: FileOps> CharDev<T> {
         // INVARIANT: registered above with `data`.
         Ok(Self {
             raw: NonNull::new(raw).ok_or(ENOMEM)?,
-            data,
+            _data: data,
         })
-    }
-
-    /// The char device's data.
-    pub fn data(&self) -> &T::Data {
-        &self.data
     }
 
     extern "C" fn open_callback(data: *mut c_void) -> *mut c_void {

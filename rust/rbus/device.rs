@@ -15,7 +15,6 @@ use core::{
 use kernel::{
     bindings,
     device,
-    prelude::*,
     sync::aref::AlwaysRefCounted,
     types::Opaque, //
 };
@@ -47,16 +46,6 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     pub fn address(&self) -> u32 {
         // SAFETY: By the type invariants `self.as_raw()` is a valid `struct rbus_device`.
         unsafe { ffi::rbus_device_addr(self.as_raw()) }
-    }
-
-    /// The compatible string the child was created with.
-    pub fn compatible(&self) -> &CStr {
-        // SAFETY: By the type invariants `self.as_raw()` is a valid `struct rbus_device`.
-        let ptr = unsafe { ffi::rbus_device_compatible(self.as_raw()) };
-
-        // SAFETY: The bus core returns a NUL-terminated string embedded in the device, which lives
-        // at least as long as `self`.
-        unsafe { CStr::from_char_ptr(ptr) }
     }
 
     /// Gives a device event to every open request channel of the child (see

@@ -214,12 +214,6 @@ impl HwRequest {
         NonNull::new(raw).map(|raw| Self { raw })
     }
 
-    /// The operation, [`uapi::OP_TRANSFER`].
-    pub fn op(&self) -> u32 {
-        // SAFETY: By the type invariants the request is valid.
-        unsafe { ffi::rbus_request_op(self.raw.as_ptr()) }
-    }
-
     /// The bytes to write.
     pub fn tx(&self) -> &[u8] {
         let mut len = 0;
