@@ -197,6 +197,42 @@ pub struct NoHardware;
 
 impl Hardware for NoHardware {}
 
+/// The buffers of a transfer that came from C, checked: each at most [`TRANSFER_MAX`] bytes, and
+/// a NULL one empty. Returns `EINVAL` otherwise.
+///
+/// # Safety
+///
+/// A non-NULL `tx` must be valid for reads of `tx_len` bytes and a non-NULL `rx` for writes of
+/// `rx_len` bytes for `'a`, and the two must not overlap.
+pub(crate) unsafe fn transfer_buffers<'a>(
+    tx: *const c_void,
+    tx_len: usize,
+    rx: *mut c_void,
+    rx_len: usize,
+) -> Result<(&'a [u8], &'a mut [u8])> {
+    if tx_len > TRANSFER_MAX
+        || rx_len > TRANSFER_MAX
+        || (tx.is_null() && tx_len != 0)
+        || (rx.is_null() && rx_len != 0)
+    {
+        return Err(EINVAL);
+    }
+    let tx: &[u8] = if tx_len == 0 {
+        &[]
+    } else {
+        // SAFETY: Not NULL, so valid for `tx_len` bytes by the safety requirements.
+        unsafe { core::slice::from_raw_parts(tx.cast::<u8>(), tx_len) }
+    };
+    let rx: &mut [u8] = if rx_len == 0 {
+        &mut []
+    } else {
+        // SAFETY: Not NULL, so valid for writes of `rx_len` bytes, and apart from `tx`, by the
+        // safety requirements.
+        unsafe { core::slice::from_raw_parts_mut(rx.cast::<u8>(), rx_len) }
+    };
+    Ok((tx, rx))
+}
+
 /// The C table for a [`Hardware`] `T`; its context is a `T` that outlives the child's
 /// registration.
 pub(crate) struct HwVtable<T: Hardware>(PhantomData<T>);
@@ -225,16 +261,14 @@ impl<T: Hardware> HwVtable<T> {
         rx: *mut c_void,
         rx_len: usize,
     ) -> c_int {
-        // SAFETY: The bus core passes the context given at registration, a live `T`, and
-        // buffers valid for their lengths, which `Bus::transfer` bounds.
-        let (hw, tx, rx) = unsafe {
-            (
-                Self::hw(ctx),
-                core::slice::from_raw_parts(tx.cast::<u8>(), tx_len),
-                core::slice::from_raw_parts_mut(rx.cast::<u8>(), rx_len),
-            )
-        };
-        from_result(|| hw.transfer(tx, rx).map(|()| 0))
+        // SAFETY: The bus core passes the context given at registration, a live `T`.
+        let hw = unsafe { Self::hw(ctx) };
+        from_result(|| {
+            // SAFETY: The bus core passes the caller's buffers, valid for their lengths unless
+            // NULL, for the duration of the call; a C child driver calls without `Bus`'s checks.
+            let (tx, rx) = unsafe { transfer_buffers(tx, tx_len, rx, rx_len) }?;
+            hw.transfer(tx, rx).map(|()| 0)
+        })
     }
 
     extern "C" fn reg_read(ctx: *mut c_void, reg: u32, val: *mut u32) -> c_int {

@@ -219,6 +219,9 @@ impl HwRequest {
         let mut len = 0;
         // SAFETY: By the type invariants the request is valid.
         let tx = unsafe { ffi::rbus_request_tx(self.raw.as_ptr(), &mut len) };
+        if tx.is_null() || len == 0 {
+            return &[];
+        }
         // SAFETY: The request holds `len` bytes at `tx`, unchanged while it lives.
         unsafe { core::slice::from_raw_parts(tx, len as usize) }
     }

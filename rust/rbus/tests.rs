@@ -11,8 +11,10 @@ mod tests {
     use super::super::rbus::{
         self,
         calls::{
+            transfer_buffers,
             Bus,
-            Hardware, //
+            Hardware,
+            TRANSFER_MAX, //
         },
         requests::{
             Client,
@@ -79,6 +81,33 @@ mod tests {
         // 63 bytes plus the NUL fill the 64-byte field exactly.
         let long = DeviceId::new("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk");
         assert_eq!(compatible_of(&long).len(), 63);
+    }
+
+    #[test]
+    fn transfer_buffers_from_c_are_checked() {
+        let null = core::ptr::null_mut::<core::ffi::c_void>();
+        let mut buf = [0u8; TRANSFER_MAX + 1];
+        let ptr = buf.as_mut_ptr().cast::<core::ffi::c_void>();
+
+        // SAFETY: NULL buffers, empty or refused.
+        let empty = unsafe { transfer_buffers(null, 0, null, 0) };
+        assert!(matches!(empty, Ok((tx, rx)) if tx.is_empty() && rx.is_empty()));
+        // SAFETY: As above.
+        assert_eq!(
+            unsafe { transfer_buffers(null, 1, null, 0) }.err(),
+            Some(EINVAL)
+        );
+        // SAFETY: As above.
+        assert_eq!(
+            unsafe { transfer_buffers(null, 0, null, 1) }.err(),
+            Some(EINVAL)
+        );
+        // SAFETY: `buf` is valid for `TRANSFER_MAX + 1` bytes; it is refused before any use.
+        let long = unsafe { transfer_buffers(ptr, TRANSFER_MAX + 1, null, 0) };
+        assert_eq!(long.err(), Some(EINVAL));
+        // SAFETY: `buf` is valid for `TRANSFER_MAX` bytes, and the read side is empty.
+        let full = unsafe { transfer_buffers(ptr, TRANSFER_MAX, null, 0) };
+        assert!(matches!(full, Ok((tx, rx)) if tx.len() == TRANSFER_MAX && rx.is_empty()));
     }
 
     #[test]
