@@ -93,15 +93,11 @@ mod tests {
         let empty = unsafe { transfer_buffers(null, 0, null, 0) };
         assert!(matches!(empty, Ok((tx, rx)) if tx.is_empty() && rx.is_empty()));
         // SAFETY: As above.
-        assert_eq!(
-            unsafe { transfer_buffers(null, 1, null, 0) }.err(),
-            Some(EINVAL)
-        );
+        let tx_null = unsafe { transfer_buffers(null, 1, null, 0) };
+        assert_eq!(tx_null.err(), Some(EINVAL));
         // SAFETY: As above.
-        assert_eq!(
-            unsafe { transfer_buffers(null, 0, null, 1) }.err(),
-            Some(EINVAL)
-        );
+        let rx_null = unsafe { transfer_buffers(null, 0, null, 1) };
+        assert_eq!(rx_null.err(), Some(EINVAL));
         // SAFETY: `buf` is valid for `TRANSFER_MAX + 1` bytes; it is refused before any use.
         let long = unsafe { transfer_buffers(ptr, TRANSFER_MAX + 1, null, 0) };
         assert_eq!(long.err(), Some(EINVAL));
