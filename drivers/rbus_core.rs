@@ -2,8 +2,9 @@
 
 //! The rbus bus core.
 //!
-//! Registers the `rbus` bus type. Controller and child driver modules reach it through the C
-//! functions exported by `rust/rbus_glue.c`, which is linked into this module.
+//! Registers the `rbus` bus type and hands out bus numbers. Controller and child driver modules
+//! reach it through the functions it exports: those of `rust/rbus_glue.c`, and those of the Rust
+//! files here that `rust/exports.c` exports.
 
 use kernel::prelude::*;
 
@@ -12,6 +13,9 @@ pub mod rbus;
 
 #[path = "../rust/rbus/bus.rs"]
 pub mod bus;
+
+#[path = "rbus_core/bus_nr.rs"]
+mod bus_nr;
 
 #[path = "../rust/rbus/tests.rs"]
 mod kunit;
@@ -25,13 +29,18 @@ module! {
 }
 
 struct RbusCore {
+    // Fields drop in declaration order, the reverse of `init`: the bus goes before its numbers.
     _bus: bus::Registration,
+    _bus_nrs: bus_nr::BusNumbers,
 }
 
 impl kernel::Module for RbusCore {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let bus_nrs = bus_nr::BusNumbers::new()?;
+
         Ok(Self {
             _bus: bus::Registration::new()?,
+            _bus_nrs: bus_nrs,
         })
     }
 }

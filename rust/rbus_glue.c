@@ -10,7 +10,6 @@
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/export.h>
-#include <linux/idr.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -28,7 +27,6 @@
 
 static_assert(offsetof(struct rbus_device, dev) == 0);
 
-static DEFINE_IDA(rbus_bus_ida);
 /* Child-to-bus calls run inside it; removal waits for them. */
 DEFINE_STATIC_SRCU_FAST(rbus_call_srcu);
 /* Serializes the duplicate check of rbus_device_add() with device_add(). */
@@ -318,7 +316,6 @@ void rbus_bus_unregister(void)
 {
 	rbus_chardev_exit();
 	bus_unregister(&rbus_bus_type);
-	ida_destroy(&rbus_bus_ida);
 }
 
 #define to_rbus_host(d)	container_of_const(d, struct rbus_host, dev)
@@ -944,27 +941,6 @@ int __aligned(256) rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 s
 	return ret;
 }
 EXPORT_SYMBOL_GPL(rbus_event_dispatch);
-
-/**
- * rbus_bus_nr_alloc() - allocate a controller's bus number
- *
- * Return: the lowest free number, or a negative errno.
- */
-int rbus_bus_nr_alloc(void)
-{
-	return ida_alloc(&rbus_bus_ida, GFP_KERNEL);
-}
-EXPORT_SYMBOL_GPL(rbus_bus_nr_alloc);
-
-/**
- * rbus_bus_nr_free() - free a number from rbus_bus_nr_alloc()
- * @nr: the number
- */
-void rbus_bus_nr_free(int nr)
-{
-	ida_free(&rbus_bus_ida, nr);
-}
-EXPORT_SYMBOL_GPL(rbus_bus_nr_free);
 
 /*
  * SRCU-fast for Rust: init_srcu_struct_fast() is a macro and the read side

@@ -168,6 +168,7 @@ struct rbus_chardev *rbus_chardev_register(struct rbus_device *rdev,
 					   const struct rbus_chardev_ops *ops, void *data);
 void rbus_chardev_unregister(struct rbus_chardev *cdev);
 
+/* Bus numbers, lowest free first: drivers/rbus_core/bus_nr.rs. */
 int rbus_bus_nr_alloc(void);
 void rbus_bus_nr_free(int nr);
 

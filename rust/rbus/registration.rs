@@ -39,7 +39,9 @@ pub struct BusNumber(c_int);
 impl BusNumber {
     /// Allocates the lowest free bus number.
     pub fn new() -> Result<Self> {
-        // SAFETY: No preconditions.
+        // SAFETY: `rbus_core` is live. Another module links against the exported symbol, which
+        // holds `rbus_core` from its `init` to its `exit`; in `rbus_core` itself only the KUnit
+        // tests get here, and they run once `init` has returned.
         let nr = unsafe { ffi::rbus_bus_nr_alloc() };
         if nr < 0 {
             return Err(Error::from_errno(nr));
@@ -57,7 +59,8 @@ impl BusNumber {
 
 impl Drop for BusNumber {
     fn drop(&mut self) {
-        // SAFETY: By the type invariants `self.0` was allocated and not freed yet.
+        // SAFETY: By the type invariants `self.0` was allocated and not freed yet, and
+        // `rbus_core` is live, as in `new`.
         unsafe { ffi::rbus_bus_nr_free(self.0) };
     }
 }

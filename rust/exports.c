@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rbus: the functions of rbus_core that are written in Rust and called by
+ * other modules.
+ *
+ * modpost only sees a symbol that an EXPORT_SYMBOL_GPL() line names, and
+ * Rust has no such line, so they are named here, one comment above each, as
+ * the kernel exports its own Rust symbols from C.
+ */
+
+#include <linux/export.h>
+
+#include "rbus_glue.h"
+
+/* drivers/rbus_core/bus_nr.rs: a controller's bus number, */
+EXPORT_SYMBOL_GPL(rbus_bus_nr_alloc);
+/* and its release. */
+EXPORT_SYMBOL_GPL(rbus_bus_nr_free);
