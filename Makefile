@@ -31,7 +31,8 @@ ENV := . $(RBUS_CACHE)/env.sh && kdir=$$($(KDIR_CMD)) && \
 
 KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) W=1 KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
 RUST_SRCS := $(shell find drivers rust -name '*.rs' ! -name '*generated*')
-C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h bench/*.c selftests/modules/*.c \
+C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h rust/helpers/*.c rust/helpers/*.h \
+	bench/*.c selftests/modules/*.c \
 	examples/*.c include/linux/*.h include/uapi/linux/*.h))
 
 .PHONY: all modules setup kernel clean check soak bench run fmt fmt-check lint checkpatch \

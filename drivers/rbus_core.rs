@@ -11,11 +11,16 @@ use kernel::prelude::*;
 #[path = "../rust/rbus/mod.rs"]
 pub mod rbus;
 
-#[path = "../rust/rbus/bus.rs"]
-pub mod bus;
-
+#[path = "rbus_core/bus.rs"]
+mod bus;
 #[path = "rbus_core/bus_nr.rs"]
 mod bus_nr;
+#[path = "rbus_core/chardev.rs"]
+mod chardev;
+#[path = "rbus_core/device.rs"]
+mod device;
+#[path = "rbus_core/table.rs"]
+mod table;
 
 #[path = "../rust/rbus/tests.rs"]
 mod kunit;
@@ -29,7 +34,9 @@ module! {
 }
 
 struct RbusCore {
-    // Fields drop in declaration order, the reverse of `init`: the bus goes before its numbers.
+    // Fields drop in declaration order, the reverse of `init`: the char devices' class, then the
+    // bus, then its numbers.
+    _chardev: chardev::Class,
     _bus: bus::Registration,
     _bus_nrs: bus_nr::BusNumbers,
 }
@@ -37,9 +44,11 @@ struct RbusCore {
 impl kernel::Module for RbusCore {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let bus_nrs = bus_nr::BusNumbers::new()?;
+        let bus = bus::Registration::new()?;
 
         Ok(Self {
-            _bus: bus::Registration::new()?,
+            _chardev: chardev::Class::new()?,
+            _bus: bus,
             _bus_nrs: bus_nrs,
         })
     }

@@ -4,6 +4,7 @@
  * bindgen compiles it.
  */
 
+#include "helpers/helpers.h"
 #include "rbus_glue.h"
 
 /*

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rbus: the bus type and the C entry points of the bus core.
+ * rbus: the C entry points of the bus core, on their way to Rust.
  *
- * Only what Rust cannot express lives here: the static bus_type, its
- * attribute groups and the functions other modules reach through
- * EXPORT_SYMBOL_GPL. Everything else is in the Rust abstractions in rust/.
+ * The bus type and the bus numbers are Rust already (drivers/rbus_core/);
+ * what is left here is the child and host lifecycle, the counters, events
+ * and their runtime PM, and the child-to-bus calls. The bus type calls
+ * rbus_unpublish_any() and the runtime PM callbacks from Rust.
  */
 
 #include <linux/device.h>
@@ -23,7 +24,6 @@
 #include "rbus_glue.h"
 
 #define to_rbus_device(d)	container_of_const(d, struct rbus_device, dev)
-#define to_rbus_driver(d)	container_of_const(d, struct rbus_driver, driver)
 
 static_assert(offsetof(struct rbus_device, dev) == 0);
 
@@ -31,93 +31,6 @@ static_assert(offsetof(struct rbus_device, dev) == 0);
 DEFINE_STATIC_SRCU_FAST(rbus_call_srcu);
 /* Serializes the duplicate check of rbus_device_add() with device_add(). */
 static DEFINE_MUTEX(rbus_add_lock);
-
-static const struct rbus_device_id *rbus_match_id(const struct rbus_device_id *id,
-						  const struct rbus_device *rdev)
-{
-	for (; id && id->compatible[0]; id++)
-		if (!strcmp(id->compatible, rdev->compatible))
-			return id;
-	return NULL;
-}
-
-static int rbus_match(struct device *dev, const struct device_driver *drv)
-{
-	int ret;
-
-	/* When driver_override is set, only bind to the matching driver. */
-	ret = device_match_driver_override(dev, drv);
-	if (ret >= 0)
-		return ret;
-
-	return !!rbus_match_id(to_rbus_driver(drv)->id_table, to_rbus_device(dev));
-}
-
-static int rbus_uevent(const struct device *dev, struct kobj_uevent_env *env)
-{
-	return add_uevent_var(env, "MODALIAS=rbus:%s", to_rbus_device(dev)->compatible);
-}
-
-static int rbus_probe(struct device *dev)
-{
-	struct rbus_driver *drv = to_rbus_driver(dev->driver);
-	struct rbus_device *rdev = to_rbus_device(dev);
-	int ret;
-
-	/* Test-only: `make check RBUS_BREAK=warn` must go red. */
-	WARN_ON(IS_ENABLED(CONFIG_RBUS_BREAK_WARN));
-
-	/*
-	 * Clients open from here until remove, or until a failed probe: none
-	 * opened for one binding reaches the next.
-	 */
-	rbus_queue_reopen(rdev);
-	/* A device bound through driver_override may have no id entry. */
-	ret = drv->probe(rdev, rbus_match_id(drv->id_table, rdev));
-	if (ret)
-		rbus_queue_revoke(rdev);
-	return ret;
-}
-
-static void rbus_unpublish_any(struct rbus_device *rdev);
-
-static void rbus_remove(struct device *dev)
-{
-	struct rbus_driver *drv = to_rbus_driver(dev->driver);
-
-	/*
-	 * Unpublish first: once the grace period has ended no bus-to-child call
-	 * is running and none can start, so remove() owns the child alone.
-	 */
-	rbus_unpublish_any(to_rbus_device(dev));
-
-	if (drv->remove)
-		drv->remove(to_rbus_device(dev));
-
-	/* Whatever the driver left in the request queue fails with -ENODEV. */
-	rbus_queue_revoke(to_rbus_device(dev));
-}
-
-static ssize_t compatible_show(struct device *dev, struct device_attribute *attr,
-			       char *buf)
-{
-	return sysfs_emit(buf, "%s\n", to_rbus_device(dev)->compatible);
-}
-static DEVICE_ATTR_RO(compatible);
-
-static ssize_t address_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "0x%03x\n", to_rbus_device(dev)->addr);
-}
-static DEVICE_ATTR_RO(address);
-
-static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "rbus:%s\n", to_rbus_device(dev)->compatible);
-}
-static DEVICE_ATTR_RO(modalias);
 
 /* Sums a per-CPU counter; a reader may see a count a moment old. */
 static u64 rbus_stat_sum(const struct rbus_device *rdev, size_t offset)
@@ -176,10 +89,7 @@ static ssize_t events_pending_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(events_pending);
 
-static struct attribute *rbus_dev_attrs[] = {
-	&dev_attr_compatible.attr,
-	&dev_attr_address.attr,
-	&dev_attr_modalias.attr,
+static struct attribute *rbus_stats_attrs[] = {
 	&dev_attr_events_delivered.attr,
 	&dev_attr_calls.attr,
 	&dev_attr_events_deferred.attr,
@@ -188,14 +98,9 @@ static struct attribute *rbus_dev_attrs[] = {
 	NULL,
 };
 
-static const struct attribute_group rbus_dev_group = {
-	.attrs = rbus_dev_attrs,
-};
-
-static const struct attribute_group *rbus_dev_groups[] = {
-	&rbus_dev_group,
-	&rbus_queue_group,
-	NULL,
+/* The counters of every child; the bus type (drivers/rbus_core/bus.rs) adds them. */
+const struct attribute_group rbus_stats_group = {
+	.attrs = rbus_stats_attrs,
 };
 
 static __always_inline void rbus_deliver(struct rbus_device *rdev,
@@ -219,7 +124,7 @@ static void rbus_queue_flush(struct rbus_device *rdev)
  * out the callbacks that started before it: after that none runs until
  * resume.
  */
-static int rbus_runtime_suspend(struct device *dev)
+int rbus_runtime_suspend(struct device *dev)
 {
 	struct rbus_device *rdev = to_rbus_device(dev);
 	int ret;
@@ -274,7 +179,7 @@ static void rbus_event_resume(struct rbus_device *rdev)
 }
 
 /* D0 entry: the events that waited go first, then the requests. */
-static int rbus_runtime_resume(struct device *dev)
+int rbus_runtime_resume(struct device *dev)
 {
 	struct rbus_device *rdev = to_rbus_device(dev);
 
@@ -282,40 +187,6 @@ static int rbus_runtime_resume(struct device *dev)
 		rbus_event_resume(rdev);
 	rbus_queue_resume(rdev);
 	return 0;
-}
-
-static const struct dev_pm_ops rbus_pm_ops = {
-	RUNTIME_PM_OPS(rbus_runtime_suspend, rbus_runtime_resume, NULL)
-};
-
-static const struct bus_type rbus_bus_type = {
-	.name = "rbus",
-	.pm = &rbus_pm_ops,
-	.match = rbus_match,
-	.uevent = rbus_uevent,
-	.probe = rbus_probe,
-	.remove = rbus_remove,
-	.dev_groups = rbus_dev_groups,
-	.driver_override = true,
-};
-
-/* Called by the Rust bus registration of this module only. */
-int rbus_bus_register(void)
-{
-	int ret = bus_register(&rbus_bus_type);
-
-	if (ret)
-		return ret;
-	ret = rbus_chardev_init();
-	if (ret)
-		bus_unregister(&rbus_bus_type);
-	return ret;
-}
-
-void rbus_bus_unregister(void)
-{
-	rbus_chardev_exit();
-	bus_unregister(&rbus_bus_type);
 }
 
 #define to_rbus_host(d)	container_of_const(d, struct rbus_host, dev)
@@ -832,7 +703,7 @@ static void __rbus_child_unpublish(struct rbus_device *rdev,
 		old->put(old->context);
 }
 
-static void rbus_unpublish_any(struct rbus_device *rdev)
+void rbus_unpublish_any(struct rbus_device *rdev)
 {
 	__rbus_child_unpublish(rdev, NULL);
 }

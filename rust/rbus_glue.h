@@ -75,8 +75,14 @@ struct rbus_device_stats {
 	u64 events_dropped;
 };
 
-int rbus_bus_register(void);
-void rbus_bus_unregister(void);
+/* The bus type, a Rust static: drivers/rbus_core/bus.rs. */
+extern const struct bus_type rbus_bus_type;
+
+/* Internal to rbus_core: what the bus type calls, and the counters it shows. */
+int rbus_runtime_suspend(struct device *dev);
+int rbus_runtime_resume(struct device *dev);
+void rbus_unpublish_any(struct rbus_device *rdev);
+extern const struct attribute_group rbus_stats_group;
 
 struct rbus_host *rbus_host_add(struct device *parent, int nr);
 void rbus_host_unregister(struct rbus_host *host);

@@ -2,8 +2,8 @@
 
 //! The bus core's C entry points and the structures that cross module boundaries.
 //!
-//! C headers: [`include/linux/rbus.h`](../../include/linux/rbus.h) and
-//! [`rust/rbus_glue.h`](../rbus_glue.h)
+//! C headers: [`include/linux/rbus.h`](../../include/linux/rbus.h),
+//! [`rust/rbus_glue.h`](../rbus_glue.h) and [`rust/helpers/helpers.h`](../helpers/helpers.h)
 //!
 //! bindgen generates them at build time (`rust/Makefile.bindgen`), so their layout is the C
 //! compiler's. Only the rbus items are generated: the kernel types they embed are those of

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rbus: one-line wrappers of the static inline kernel functions that the
+ * bus core's Rust calls and 7.3's bindings lack, as the kernel's own
+ * rust/helpers/ has them. bindgen gives them to Rust (rust/Makefile.bindgen).
+ */
+#ifndef RBUS_HELPERS_H
+#define RBUS_HELPERS_H
+
+struct device;
+struct device_driver;
+
+int rbus_helper_device_match_driver_override(struct device *dev,
+					     const struct device_driver *drv);
+
+#endif /* RBUS_HELPERS_H */
