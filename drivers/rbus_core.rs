@@ -4,22 +4,23 @@
 //!
 //! Registers the `rbus` bus type and hands out bus numbers. Controller and child driver modules
 //! reach it through the functions it exports: those of `rust/rbus_glue.c`, and those of the Rust
-//! files here that `rust/exports.c` exports.
+//! files in `rust/rbus_core/` that `rust/exports.c` exports. That code works on the kernel's raw
+//! structures, so it lives under `rust/` with the other `unsafe` code; this root is safe.
 
 use kernel::prelude::*;
 
 #[path = "../rust/rbus/mod.rs"]
 pub mod rbus;
 
-#[path = "rbus_core/bus.rs"]
+#[path = "../rust/rbus_core/bus.rs"]
 mod bus;
-#[path = "rbus_core/bus_nr.rs"]
+#[path = "../rust/rbus_core/bus_nr.rs"]
 mod bus_nr;
-#[path = "rbus_core/chardev.rs"]
+#[path = "../rust/rbus_core/chardev.rs"]
 mod chardev;
-#[path = "rbus_core/device.rs"]
+#[path = "../rust/rbus_core/device.rs"]
 mod device;
-#[path = "rbus_core/table.rs"]
+#[path = "../rust/rbus_core/table.rs"]
 mod table;
 
 #[path = "../rust/rbus/tests.rs"]

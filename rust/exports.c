@@ -12,7 +12,7 @@
 
 #include "rbus_glue.h"
 
-/* drivers/rbus_core/bus_nr.rs: a controller's bus number, */
+/* rust/rbus_core/bus_nr.rs: a controller's bus number, */
 EXPORT_SYMBOL_GPL(rbus_bus_nr_alloc);
 /* and its release. */
 EXPORT_SYMBOL_GPL(rbus_bus_nr_free);

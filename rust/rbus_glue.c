@@ -2,7 +2,7 @@
 /*
  * rbus: the C entry points of the bus core, on their way to Rust.
  *
- * The bus type and the bus numbers are Rust already (drivers/rbus_core/);
+ * The bus type and the bus numbers are Rust already (rust/rbus_core/);
  * what is left here is the child and host lifecycle, the counters, events
  * and their runtime PM, and the child-to-bus calls. The bus type calls
  * rbus_unpublish_any() and the runtime PM callbacks from Rust.
@@ -98,7 +98,7 @@ static struct attribute *rbus_stats_attrs[] = {
 	NULL,
 };
 
-/* The counters of every child; the bus type (drivers/rbus_core/bus.rs) adds them. */
+/* The counters of every child; the bus type (rust/rbus_core/bus.rs) adds them. */
 const struct attribute_group rbus_stats_group = {
 	.attrs = rbus_stats_attrs,
 };

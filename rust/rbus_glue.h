@@ -75,7 +75,7 @@ struct rbus_device_stats {
 	u64 events_dropped;
 };
 
-/* The bus type, a Rust static: drivers/rbus_core/bus.rs. */
+/* The bus type, a Rust static: rust/rbus_core/bus.rs. */
 extern const struct bus_type rbus_bus_type;
 
 /* Internal to rbus_core: what the bus type calls, and the counters it shows. */
@@ -174,7 +174,7 @@ struct rbus_chardev *rbus_chardev_register(struct rbus_device *rdev,
 					   const struct rbus_chardev_ops *ops, void *data);
 void rbus_chardev_unregister(struct rbus_chardev *cdev);
 
-/* Bus numbers, lowest free first: drivers/rbus_core/bus_nr.rs. */
+/* Bus numbers, lowest free first: rust/rbus_core/bus_nr.rs. */
 int rbus_bus_nr_alloc(void);
 void rbus_bus_nr_free(int nr);
 
