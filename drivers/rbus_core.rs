@@ -5,7 +5,8 @@
 //! Registers the `rbus` bus type and hands out bus numbers. Controller and child driver modules
 //! reach it through the functions it exports: those of `rust/rbus_glue.c`, and those of the Rust
 //! files in `rust/rbus_core/` that `rust/exports.c` exports. That code works on the kernel's raw
-//! structures, so it lives under `rust/` with the other `unsafe` code; this root is safe.
+//! structures, so it lives under `rust/` with the rest of the code that needs it; this root is
+//! safe Rust.
 
 use kernel::prelude::*;
 
