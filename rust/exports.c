@@ -16,3 +16,7 @@
 EXPORT_SYMBOL_GPL(rbus_bus_nr_alloc);
 /* and its release. */
 EXPORT_SYMBOL_GPL(rbus_bus_nr_free);
+/* rust/rbus_core/host.rs: a controller's host, */
+EXPORT_SYMBOL_GPL(rbus_host_add);
+/* and its removal. */
+EXPORT_SYMBOL_GPL(rbus_host_unregister);

@@ -2,9 +2,9 @@
 /*
  * rbus: the C entry points of the bus core, on their way to Rust.
  *
- * The bus type and the bus numbers are Rust already (rust/rbus_core/);
- * what is left here is the child and host lifecycle, the counters, events
- * and their runtime PM, and the child-to-bus calls. The bus type calls
+ * The bus type, the bus numbers and the hosts are Rust already
+ * (rust/rbus_core/); what is left here is the child lifecycle, the counters,
+ * events and their runtime PM, and the child-to-bus calls. The bus type calls
  * rbus_unpublish_any() and the runtime PM callbacks from Rust.
  */
 
@@ -27,8 +27,8 @@
 
 static_assert(offsetof(struct rbus_device, dev) == 0);
 
-/* Child-to-bus calls run inside it; removal waits for them. */
-DEFINE_STATIC_SRCU_FAST(rbus_call_srcu);
+/* Child-to-bus calls run inside it; removal and host suspend wait for them. */
+DEFINE_SRCU_FAST(rbus_call_srcu);
 /* Serializes the duplicate check of rbus_device_add() with device_add(). */
 static DEFINE_MUTEX(rbus_add_lock);
 
@@ -188,99 +188,6 @@ int rbus_runtime_resume(struct device *dev)
 	rbus_queue_resume(rdev);
 	return 0;
 }
-
-#define to_rbus_host(d)	container_of_const(d, struct rbus_host, dev)
-
-/*
- * Controller D0 exit: set the flag, then wait out the child-to-bus calls that
- * started before it. From then on a call resumes the host first, or fails
- * with -EAGAIN if it may not sleep. rbus_call_srcu is shared by every
- * controller, so this also waits for calls on other controllers; they are
- * short.
- */
-static int rbus_host_runtime_suspend(struct device *dev)
-{
-	WRITE_ONCE(to_rbus_host(dev)->suspended, true);
-	synchronize_srcu(&rbus_call_srcu);
-	return 0;
-}
-
-static int rbus_host_runtime_resume(struct device *dev)
-{
-	WRITE_ONCE(to_rbus_host(dev)->suspended, false);
-	return 0;
-}
-
-static const struct dev_pm_ops rbus_host_pm_ops = {
-	RUNTIME_PM_OPS(rbus_host_runtime_suspend, rbus_host_runtime_resume, NULL)
-};
-
-static void rbus_host_release(struct device *dev)
-{
-	kfree(to_rbus_host(dev));
-}
-
-static const struct device_type rbus_host_type = {
-	.name = "rbus_host",
-	.pm = &rbus_host_pm_ops,
-	.release = rbus_host_release,
-};
-
-/**
- * rbus_host_add() - register the host device of a controller
- * @parent: the controller device
- * @nr: its bus number, from rbus_bus_nr_alloc()
- *
- * The host, "rbus<nr>", is the parent of the controller's children and
- * carries the controller's runtime PM: power/control starts "on"; once it is
- * "auto", the host suspends after %RBUS_HOST_AUTOSUSPEND_MS without calls
- * (power/autosuspend_delay_ms changes that). Its children's power states are
- * their own.
- *
- * Return: the host, to be passed to rbus_host_unregister() once all its
- * children are unregistered, or an ERR_PTR().
- */
-struct rbus_host *rbus_host_add(struct device *parent, int nr)
-{
-	struct rbus_host *host;
-	int ret;
-
-	host = kzalloc_obj(*host, GFP_KERNEL);
-	if (!host)
-		return ERR_PTR(-ENOMEM);
-	host->nr = nr;
-	device_initialize(&host->dev);
-	host->dev.parent = parent;
-	host->dev.type = &rbus_host_type;
-	ret = dev_set_name(&host->dev, "rbus%d", nr);
-	if (!ret)
-		ret = device_add(&host->dev);
-	if (ret) {
-		put_device(&host->dev);
-		return ERR_PTR(ret);
-	}
-
-	pm_runtime_set_active(&host->dev);
-	pm_suspend_ignore_children(&host->dev, true);
-	pm_runtime_set_autosuspend_delay(&host->dev, RBUS_HOST_AUTOSUSPEND_MS);
-	pm_runtime_use_autosuspend(&host->dev);
-	pm_runtime_forbid(&host->dev);
-	pm_runtime_enable(&host->dev);
-	return host;
-}
-EXPORT_SYMBOL_GPL(rbus_host_add);
-
-/**
- * rbus_host_unregister() - remove a host added by rbus_host_add()
- * @host: the host, with no children left
- */
-void rbus_host_unregister(struct rbus_host *host)
-{
-	pm_runtime_disable(&host->dev);
-	pm_runtime_dont_use_autosuspend(&host->dev);
-	device_unregister(&host->dev);
-}
-EXPORT_SYMBOL_GPL(rbus_host_unregister);
 
 static void rbus_device_release(struct device *dev)
 {

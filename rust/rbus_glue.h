@@ -84,7 +84,34 @@ int rbus_runtime_resume(struct device *dev);
 void rbus_unpublish_any(struct rbus_device *rdev);
 extern const struct attribute_group rbus_stats_group;
 
+/*
+ * Child-to-bus calls run inside it; removing a child and suspending a host
+ * wait for them.
+ */
+extern struct srcu_struct rbus_call_srcu;
+
+/* Hosts: rust/rbus_core/host.rs. */
+
+/**
+ * rbus_host_add() - register the host device of a controller
+ * @parent: the controller device
+ * @nr: its bus number, from rbus_bus_nr_alloc()
+ *
+ * The host, "rbus<nr>", is the parent of the controller's children and
+ * carries the controller's runtime PM: power/control starts "on"; once it is
+ * "auto", the host suspends after %RBUS_HOST_AUTOSUSPEND_MS without calls
+ * (power/autosuspend_delay_ms changes that). Its children's power states are
+ * their own.
+ *
+ * Return: the host, to be passed to rbus_host_unregister() once all its
+ * children are unregistered, or an ERR_PTR().
+ */
 struct rbus_host *rbus_host_add(struct device *parent, int nr);
+
+/**
+ * rbus_host_unregister() - remove a host added by rbus_host_add()
+ * @host: the host, with no children left
+ */
 void rbus_host_unregister(struct rbus_host *host);
 
 struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,

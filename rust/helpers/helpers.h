@@ -7,10 +7,14 @@
 #ifndef RBUS_HELPERS_H
 #define RBUS_HELPERS_H
 
+#include <linux/types.h>
+
 struct device;
 struct device_driver;
 
 int rbus_helper_device_match_driver_override(struct device *dev,
 					     const struct device_driver *drv);
+
+void rbus_helper_pm_suspend_ignore_children(struct device *dev, bool enable);
 
 #endif /* RBUS_HELPERS_H */
