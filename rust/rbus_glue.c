@@ -329,18 +329,6 @@ u32 rbus_device_addr(const struct rbus_device *rdev)
 EXPORT_SYMBOL_GPL(rbus_device_addr);
 
 /**
- * rbus_device_compatible() - the compatible string of a child
- * @rdev: the child
- *
- * Return: a NUL-terminated string that lives as long as @rdev.
- */
-const char *rbus_device_compatible(const struct rbus_device *rdev)
-{
-	return rdev->compatible;
-}
-EXPORT_SYMBOL_GPL(rbus_device_compatible);
-
-/**
  * rbus_driver_register() - register a child driver
  * @drv: the driver, with @id_table and @probe set
  * @size: sizeof() the caller's view of struct rbus_driver

@@ -120,7 +120,6 @@ struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
 				    struct srcu_struct *ssp,
 				    const struct rbus_hw_ops *hw, void *hw_ctx);
 void rbus_device_unregister(struct rbus_device *rdev);
-const char *rbus_device_compatible(const struct rbus_device *rdev);
 
 int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
