@@ -20,3 +20,9 @@ EXPORT_SYMBOL_GPL(rbus_bus_nr_free);
 EXPORT_SYMBOL_GPL(rbus_host_add);
 /* and its removal. */
 EXPORT_SYMBOL_GPL(rbus_host_unregister);
+/* rust/rbus_core/device.rs: a controller's child, */
+EXPORT_SYMBOL_GPL(rbus_device_add);
+/* its removal, */
+EXPORT_SYMBOL_GPL(rbus_device_unregister);
+/* and its address, for child drivers. */
+EXPORT_SYMBOL_GPL(rbus_device_addr);

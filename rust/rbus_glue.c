@@ -2,10 +2,10 @@
 /*
  * rbus: the C entry points of the bus core, on their way to Rust.
  *
- * The bus type, the bus numbers and the hosts are Rust already
- * (rust/rbus_core/); what is left here is the child lifecycle, the counters,
- * events and their runtime PM, and the child-to-bus calls. The bus type calls
- * rbus_unpublish_any() and the runtime PM callbacks from Rust.
+ * The bus type, the bus numbers, the hosts and the child lifecycle are Rust
+ * already (rust/rbus_core/); what is left here is driver registration, the
+ * counters, events and their runtime PM, and the child-to-bus calls. The bus
+ * type calls rbus_unpublish_any() and the runtime PM callbacks from Rust.
  */
 
 #include <linux/device.h>
@@ -16,10 +16,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/pm_runtime.h>
-#include <linux/property.h>
-#include <linux/slab.h>
 #include <linux/srcu.h>
-#include <linux/string.h>
 
 #include "rbus_glue.h"
 
@@ -29,8 +26,6 @@ static_assert(offsetof(struct rbus_device, dev) == 0);
 
 /* Child-to-bus calls run inside it; removal and host suspend wait for them. */
 DEFINE_SRCU_FAST(rbus_call_srcu);
-/* Serializes the duplicate check of rbus_device_add() with device_add(). */
-static DEFINE_MUTEX(rbus_add_lock);
 
 /* Sums a per-CPU counter; a reader may see a count a moment old. */
 static u64 rbus_stat_sum(const struct rbus_device *rdev, size_t offset)
@@ -188,145 +183,6 @@ int rbus_runtime_resume(struct device *dev)
 	rbus_queue_resume(rdev);
 	return 0;
 }
-
-static void rbus_device_release(struct device *dev)
-{
-	struct rbus_device *rdev = to_rbus_device(dev);
-
-	fwnode_handle_put(dev_fwnode(dev));
-	free_percpu(rdev->stats);
-	mutex_destroy(&rdev->ops_lock);
-	mutex_destroy(&rdev->resume_lock);
-	/* Test-only: `make check RBUS_BREAK=leak` must go red. */
-	if (!IS_ENABLED(CONFIG_RBUS_BREAK_LEAK))
-		kfree(rdev);
-}
-
-/**
- * rbus_device_add() - create and register a child device
- * @host: the controller's host, from rbus_host_add()
- * @addr: address on the controller, at most %RBUS_ADDR_MAX
- * @compatible: NUL-terminated compatible string, copied
- * @fwnode: firmware node describing the child, or NULL; a reference is taken
- * @ssp: the controller's SRCU-fast domain for bus-to-child calls, or NULL; it
- *	must outlive every use of the device by a bound driver
- * @hw: the controller's child-to-bus calls for this child, or NULL
- * @hw_ctx: their context, valid until rbus_device_unregister() returns
- *
- * The device is named "<bus nr>-<addr>" with the address as four hex digits.
- * On failure everything is released here; the caller has nothing to put.
- *
- * Return: the registered device, to be passed to rbus_device_unregister(),
- * or an ERR_PTR(): -EINVAL for a bad address or compatible, -EBUSY when the
- * address is taken on this bus, -ENOMEM.
- */
-struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
-				    const char *compatible,
-				    struct fwnode_handle *fwnode,
-				    struct srcu_struct *ssp,
-				    const struct rbus_hw_ops *hw, void *hw_ctx)
-{
-	struct rbus_device *rdev;
-	int ret;
-
-	if (addr > RBUS_ADDR_MAX || !compatible[0] ||
-	    strnlen(compatible, RBUS_COMPATIBLE_SIZE) == RBUS_COMPATIBLE_SIZE)
-		return ERR_PTR(-EINVAL);
-
-	rdev = kzalloc_obj(*rdev, GFP_KERNEL);
-	if (!rdev)
-		return ERR_PTR(-ENOMEM);
-	rdev->stats = alloc_percpu(struct rbus_device_stats);
-	if (!rdev->stats) {
-		kfree(rdev);
-		return ERR_PTR(-ENOMEM);
-	}
-	rdev->ssp = ssp;
-	spin_lock_init(&rdev->queue_lock);
-	mutex_init(&rdev->resume_lock);
-	rbus_queue_init(rdev);
-	rdev->hw_ctx = hw_ctx;
-	RCU_INIT_POINTER(rdev->hw, hw);
-	mutex_init(&rdev->ops_lock);
-
-	rdev->host = host;
-	rdev->addr = addr;
-	strscpy(rdev->compatible, compatible);
-	device_initialize(&rdev->dev);
-	rdev->dev.bus = &rbus_bus_type;
-	rdev->dev.parent = &host->dev;
-	rdev->dev.release = rbus_device_release;
-	device_set_node(&rdev->dev, fwnode_handle_get(fwnode));
-
-	ret = dev_set_name(&rdev->dev, "%d-%04x", host->nr, addr);
-	if (ret)
-		goto err_put;
-
-	/*
-	 * Refuse a taken address here: device_add() would fail too, but only
-	 * after sysfs warned about the duplicate name with a stack dump.
-	 */
-	scoped_guard(mutex, &rbus_add_lock) {
-		struct device *other;
-
-		other = bus_find_device_by_name(&rbus_bus_type, NULL, dev_name(&rdev->dev));
-		if (other) {
-			put_device(other);
-			ret = -EBUSY;
-		} else {
-			ret = device_add(&rdev->dev);
-		}
-	}
-	if (ret)
-		goto err_put;
-
-	/*
-	 * Runtime PM starts forbidden ("on" in power/control), as for most
-	 * buses: user space or a driver allows D0 exit.
-	 */
-	pm_runtime_set_active(&rdev->dev);
-	pm_runtime_forbid(&rdev->dev);
-	pm_runtime_enable(&rdev->dev);
-
-	return rdev;
-
-err_put:
-	/* The release callback frees the name, the fwnode reference and rdev. */
-	put_device(&rdev->dev);
-	return ERR_PTR(ret);
-}
-EXPORT_SYMBOL_GPL(rbus_device_add);
-
-/**
- * rbus_device_unregister() - remove a child added by rbus_device_add()
- * @rdev: the child; its driver is unbound first
- *
- * Then the child-to-bus calls are cut off: from here on they fail with
- * -ENODEV, and this waits for those still running, so the controller may free
- * their context afterwards. Drops the reference rbus_device_add() returned.
- */
-void rbus_device_unregister(struct rbus_device *rdev)
-{
-	pm_runtime_disable(&rdev->dev);
-	device_del(&rdev->dev);
-	rbus_queue_kill(rdev);
-	RCU_INIT_POINTER(rdev->hw, NULL);
-	synchronize_srcu(&rbus_call_srcu);
-	put_device(&rdev->dev);
-}
-EXPORT_SYMBOL_GPL(rbus_device_unregister);
-
-/**
- * rbus_device_addr() - the address of a child
- * @rdev: the child
- *
- * Return: the address given to rbus_device_add().
- */
-u32 rbus_device_addr(const struct rbus_device *rdev)
-{
-	return rdev->addr;
-}
-EXPORT_SYMBOL_GPL(rbus_device_addr);
 
 /**
  * rbus_driver_register() - register a child driver

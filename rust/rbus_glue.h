@@ -114,11 +114,41 @@ struct rbus_host *rbus_host_add(struct device *parent, int nr);
  */
 void rbus_host_unregister(struct rbus_host *host);
 
+/* Children: rust/rbus_core/device.rs. */
+
+/**
+ * rbus_device_add() - create and register a child device
+ * @host: the controller's host, from rbus_host_add()
+ * @addr: address on the controller, at most %RBUS_ADDR_MAX
+ * @compatible: NUL-terminated compatible string, copied
+ * @fwnode: firmware node describing the child, or NULL; a reference is taken
+ * @ssp: the controller's SRCU-fast domain for bus-to-child calls, or NULL; it
+ *	must outlive every use of the device by a bound driver
+ * @hw: the controller's child-to-bus calls for this child, or NULL
+ * @hw_ctx: their context, valid until rbus_device_unregister() returns
+ *
+ * The device is named "<bus nr>-<addr>" with the address as four hex digits.
+ * On failure everything is released here; the caller has nothing to put.
+ *
+ * Return: the registered device, to be passed to rbus_device_unregister(),
+ * or an ERR_PTR(): -EINVAL for a bad address, or a compatible that is NULL,
+ * empty or without a NUL in %RBUS_COMPATIBLE_SIZE bytes; -EBUSY when the
+ * address is taken on this bus; -ENOMEM.
+ */
 struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
 				    const char *compatible,
 				    struct fwnode_handle *fwnode,
 				    struct srcu_struct *ssp,
 				    const struct rbus_hw_ops *hw, void *hw_ctx);
+
+/**
+ * rbus_device_unregister() - remove a child added by rbus_device_add()
+ * @rdev: the child; its driver is unbound first
+ *
+ * Then the child-to-bus calls are cut off: from here on they fail with
+ * -ENODEV, and this waits for those still running, so the controller may free
+ * their context afterwards. Drops the reference rbus_device_add() returned.
+ */
 void rbus_device_unregister(struct rbus_device *rdev);
 
 int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);

@@ -228,7 +228,14 @@ int rbus_driver_register(struct rbus_driver *drv, size_t size,
 			 struct module *owner, const char *name);
 void rbus_driver_unregister(struct rbus_driver *drv);
 
+/**
+ * rbus_device_addr() - the address of a child
+ * @rdev: the child
+ *
+ * Return: the address the controller gave it, at most %RBUS_ADDR_MAX.
+ */
 u32 rbus_device_addr(const struct rbus_device *rdev);
+
 int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops);
 int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
 void rbus_child_unpublish(struct rbus_device *rdev, const struct rbus_child_ops *ops);

@@ -17,4 +17,6 @@ int rbus_helper_device_match_driver_override(struct device *dev,
 
 void rbus_helper_pm_suspend_ignore_children(struct device *dev, bool enable);
 
+void __percpu *rbus_helper___alloc_percpu(size_t size, size_t align);
+
 #endif /* RBUS_HELPERS_H */

@@ -190,7 +190,7 @@ static DEV_GROUPS: Table<[*const bindings::attribute_group; 4]> = Table::new([
 
 /// The `rbus` bus type.
 #[no_mangle]
-static rbus_bus_type: Table<bindings::bus_type> = Table::new(bindings::bus_type {
+pub(crate) static rbus_bus_type: Table<bindings::bus_type> = Table::new(bindings::bus_type {
     name: as_char_ptr_in_const_context(c"rbus"),
     dev_groups: DEV_GROUPS.get().as_ptr(),
     match_: Some(match_callback),

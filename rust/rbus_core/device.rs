@@ -1,21 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The sysfs attributes every child has: `compatible`, `address` and `modalias`.
+//! Child devices: how controllers add and remove them, and the sysfs attributes every child has
+//! (`compatible`, `address` and `modalias`).
 //!
 //! C header: [`include/linux/rbus.h`](../../include/linux/rbus.h)
 //!
-//! They are read-only statics, as `DEVICE_ATTR_RO()` declares them in C, and the bus type gives
-//! them to every child through its `dev_groups`.
+//! Controllers live in other modules, so they add and remove children through
+//! `rbus_device_add()` and `rbus_device_unregister()`, which `rust/exports.c` exports with
+//! `rbus_device_addr()`. The request queue and the events a child holds are still C
+//! (`rust/rbus_queue.c`, `rust/rbus_glue.c`), as are the child-to-bus calls, which read `hw`
+//! inside a read-side section of `rbus_call_srcu`.
+//!
+//! The attributes are read-only statics, as `DEVICE_ATTR_RO()` declares them in C, and the bus
+//! type gives them to every child through its `dev_groups`.
 
-use super::table::Table;
+use super::{
+    bus::rbus_bus_type,
+    table::Table, //
+};
 use crate::rbus::ffi;
 use kernel::{
+    alloc::flags::{
+        __GFP_ZERO,
+        GFP_KERNEL, //
+    },
     bindings,
+    error::to_result,
     prelude::*,
-    str::as_char_ptr_in_const_context, //
+    static_lock_class,
+    str::as_char_ptr_in_const_context,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    }, //
 };
 
-use core::ptr;
+use core::{
+    ptr,
+    slice,
+    sync::atomic::{
+        AtomicBool,
+        Ordering, //
+    }, //
+};
+
+kernel::sync::global_lock! {
+    // SAFETY: `init()` initializes it when the module loads. Nothing locks it before: only
+    // `rbus_device_add()` does, which other modules reach once the module's `init` has returned.
+    unsafe(uninit) static ADD_LOCK: Mutex<()> = ();
+}
+
+/// Set once [`ADD_LOCK`] is initialized.
+static ADD_LOCK_READY: AtomicBool = AtomicBool::new(false);
+
+/// Initializes the lock that serializes adding children. The module calls it from `init`, before
+/// any child can be added; later calls do nothing.
+pub(crate) fn init() {
+    if !ADD_LOCK_READY.swap(true, Ordering::AcqRel) {
+        // SAFETY: `ADD_LOCK_READY` was false, so this is the lock's only initialization.
+        unsafe { ADD_LOCK.init() };
+    }
+}
 
 /// The child whose embedded `struct device` is `dev`.
 ///
@@ -38,8 +83,289 @@ pub(crate) unsafe fn compatible<'a>(rdev: *const ffi::rbus_device) -> &'a CStr {
     // before the child is added and never changes, so a shared reference to it is sound.
     let compatible: &'a [u8; ffi::COMPATIBLE_SIZE] = unsafe { &(*rdev).compatible };
 
-    // `rbus_device_add()` copied it with `strscpy()`, so it ends in a NUL.
+    // `rbus_device_add()` copied at most `RBUS_COMPATIBLE_SIZE - 1` bytes into the zeroed array,
+    // so it ends in a NUL.
     CStr::from_bytes_until_nul(compatible).unwrap_or(c"")
+}
+
+/// The compatible string at `compatible`, without its NUL.
+///
+/// Returns `EINVAL` if it is null, empty, or has no NUL within `RBUS_COMPATIBLE_SIZE` bytes: a
+/// child's copy must hold it with its NUL.
+///
+/// # Safety
+///
+/// `compatible` must be null or point to a NUL-terminated string that lives for `'a`.
+unsafe fn compatible_arg<'a>(compatible: *const c_char) -> Result<&'a [u8]> {
+    if compatible.is_null() {
+        return Err(EINVAL);
+    }
+
+    // As `strnlen()` does, read up to the NUL and never past the size of the copy.
+    let mut len = 0;
+    while len < ffi::COMPATIBLE_SIZE {
+        // SAFETY: By the safety requirements the string ends in a NUL, and none of the `len`
+        // bytes before this one was it, so this one is still part of the string.
+        if unsafe { *compatible.add(len) } == 0 {
+            break;
+        }
+        len += 1;
+    }
+    if len == 0 || len == ffi::COMPATIBLE_SIZE {
+        return Err(EINVAL);
+    }
+
+    // SAFETY: The `len` bytes read above are the string's, which lives for `'a`.
+    Ok(unsafe { slice::from_raw_parts(compatible.cast::<u8>(), len) })
+}
+
+/// Frees a child once its last reference is gone.
+extern "C" fn release_callback(dev: *mut bindings::device) {
+    // SAFETY: The driver core releases a device whose release callback this is, which only
+    // `rbus_device_add()` sets, on its children.
+    let rdev = unsafe { to_rbus_device(dev) };
+
+    // The reverse of `rbus_device_add()`: the fwnode reference, the counters, the locks, then
+    // the child itself; the driver core frees the name.
+    //
+    // SAFETY: The last reference is gone, so nothing uses the child any more.
+    // `rbus_device_add()` took the fwnode reference, allocated the counters and initialized the
+    // locks before it handed the child to the reference count.
+    unsafe {
+        bindings::fwnode_handle_put(bindings::__dev_fwnode(dev));
+        bindings::free_percpu((*rdev).stats.cast());
+        bindings::mutex_destroy(&raw mut (*rdev).ops_lock);
+        bindings::mutex_destroy(&raw mut (*rdev).resume_lock);
+    }
+
+    // Test-only: `make check RBUS_BREAK=leak` must go red.
+    if !cfg!(rbus_break = "leak") {
+        // SAFETY: `rbus_device_add()` allocated the child as a `KBox`, and nothing uses it.
+        drop(unsafe { KBox::from_raw(rdev) });
+    }
+}
+
+/// Names a child and adds it to the bus, unless its address is taken.
+///
+/// # Safety
+///
+/// `rdev` must be an initialized child of a registered host, not added yet.
+unsafe fn register(rdev: *mut ffi::rbus_device) -> Result {
+    // SAFETY: By the safety requirements `rdev` is valid, and so is its host.
+    let (dev, nr, addr) = unsafe { (&raw mut (*rdev).dev, (*(*rdev).host).nr, (*rdev).addr) };
+
+    // SAFETY: `dev` is initialized; `%d` takes an `int` and `%04x` an `unsigned int`.
+    to_result(unsafe { bindings::dev_set_name(dev, c"%d-%04x".as_char_ptr(), nr, addr) })?;
+
+    // Refuse a taken address here: `device_add()` would fail too, but only after sysfs warned
+    // about the duplicate name with a stack dump. The lock keeps another child of that name from
+    // being added between the check and `device_add()`.
+    let _guard = ADD_LOCK.lock();
+
+    // SAFETY: The bus is registered while the module lives, and `dev` is named.
+    // `device_match_name()` compares a device's name with the string it gets as `data`.
+    let other = unsafe {
+        bindings::bus_find_device(
+            rbus_bus_type.as_ptr(),
+            ptr::null_mut(),
+            bindings::dev_name(dev).cast(),
+            Some(bindings::device_match_name),
+        )
+    };
+    if !other.is_null() {
+        // SAFETY: `bus_find_device()` returned `other` with a reference, which this drops.
+        unsafe { bindings::put_device(other) };
+        return Err(EBUSY);
+    }
+
+    // SAFETY: `dev` is initialized and named, and its parent, the host, is registered.
+    to_result(unsafe { bindings::device_add(dev) })
+}
+
+/// `rbus_device_add()` in a `Result`.
+///
+/// # Safety
+///
+/// As for `rbus_device_add()`.
+unsafe fn add(
+    host: *mut ffi::rbus_host,
+    addr: u32,
+    compatible: *const c_char,
+    fwnode: *mut bindings::fwnode_handle,
+    ssp: *mut bindings::srcu_struct,
+    hw: *const ffi::rbus_hw_ops,
+    hw_ctx: *mut c_void,
+) -> Result<*mut ffi::rbus_device> {
+    // SAFETY: By the safety requirements `compatible` is a string, valid for this call.
+    let compatible = unsafe { compatible_arg(compatible) }?;
+    if addr > ffi::RBUS_ADDR_MAX {
+        return Err(EINVAL);
+    }
+
+    let rdev = KBox::<ffi::rbus_device>::new_uninit(GFP_KERNEL | __GFP_ZERO)?;
+    // SAFETY: `__GFP_ZERO` zeroed the child, and all zeroes are a valid `struct rbus_device`: its
+    // members are integers, `bool`s, pointers, options of function pointers and C structures of
+    // those.
+    let mut rdev = unsafe { rdev.assume_init() };
+
+    // SAFETY: The size and alignment are those of the counters, as `alloc_percpu()` passes them.
+    let stats = unsafe {
+        ffi::rbus_helper___alloc_percpu(
+            size_of::<ffi::rbus_device_stats>(),
+            align_of::<ffi::rbus_device_stats>(),
+        )
+    };
+    if stats.is_null() {
+        return Err(ENOMEM);
+    }
+    // CAST: `rbus_helper___alloc_percpu()` returned room for one `struct rbus_device_stats`.
+    rdev.stats = stats.cast();
+    rdev.ssp = ssp;
+    rdev.hw_ctx = hw_ctx;
+    // Nothing reads `hw` before the child is added, so this needs no more than the plain store
+    // `RCU_INIT_POINTER()` makes.
+    rdev.hw = hw;
+    rdev.host = host;
+    rdev.addr = addr;
+    // `compatible_arg()` left room for the NUL, which the zeroed copy already has.
+    rdev.compatible[..compatible.len()].copy_from_slice(compatible);
+
+    // From `device_initialize()` on the device's reference count owns the child, and
+    // `release_callback()` frees it.
+    let rdev = KBox::into_raw(rdev);
+
+    // SAFETY: `rdev` is valid, and its locks and queue are zeroed, not yet initialized. Each lock
+    // gets a lockdep class of its own, as `spin_lock_init()` and `mutex_init()` give each call
+    // site.
+    unsafe {
+        bindings::__spin_lock_init(
+            &raw mut (*rdev).queue_lock,
+            c"&rdev->queue_lock".as_char_ptr(),
+            static_lock_class!().as_ptr(),
+        );
+        bindings::__mutex_init(
+            &raw mut (*rdev).resume_lock,
+            c"&rdev->resume_lock".as_char_ptr(),
+            static_lock_class!().as_ptr(),
+        );
+        bindings::__mutex_init(
+            &raw mut (*rdev).ops_lock,
+            c"&rdev->ops_lock".as_char_ptr(),
+            static_lock_class!().as_ptr(),
+        );
+        ffi::rbus_queue_init(rdev);
+    }
+
+    // SAFETY: `rdev` is valid, and its device zeroed, not yet initialized. By the safety
+    // requirements the host is registered and `fwnode` null or a valid node, of which the child
+    // takes a reference that `release_callback()` drops.
+    let dev = unsafe {
+        let dev = &raw mut (*rdev).dev;
+        bindings::device_initialize(dev);
+        (*dev).bus = rbus_bus_type.as_ptr();
+        (*dev).parent = &raw mut (*host).dev;
+        (*dev).release = Some(release_callback);
+        bindings::device_set_node(dev, bindings::fwnode_handle_get(fwnode));
+        dev
+    };
+
+    // SAFETY: `rdev` is initialized, and its host registered.
+    if let Err(e) = unsafe { register(rdev) } {
+        // SAFETY: `device_initialize()` gave the only reference, which this drops: the release
+        // callback frees the name, the fwnode reference and the child.
+        unsafe { bindings::put_device(dev) };
+        return Err(e);
+    }
+
+    // Runtime PM starts forbidden ("on" in `power/control`), as for most buses: user space or a
+    // driver allows D0 exit. `RPM_ACTIVE` is 0 in an `enum rpm_status`, which bindgen makes
+    // signed; C passes it as the `unsigned int` that `__pm_runtime_set_status()` takes.
+    //
+    // SAFETY: `dev` is registered. The status can only be set while runtime PM is disabled,
+    // which it still is, so it cannot fail: `pm_runtime_set_active()`'s result goes unchecked,
+    // as in C.
+    unsafe {
+        bindings::__pm_runtime_set_status(dev, bindings::rpm_status_RPM_ACTIVE as c_uint);
+        bindings::pm_runtime_forbid(dev);
+        bindings::pm_runtime_enable(dev);
+    }
+    Ok(rdev)
+}
+
+/// Creates and registers a child: see `rbus_device_add()` in `rust/rbus_glue.h`.
+///
+/// # Safety
+///
+/// `host` must come from `rbus_host_add()` and not be unregistered yet. `compatible` must be
+/// null or a NUL-terminated string. `fwnode` must be null or a valid node. `ssp` must be null or
+/// an SRCU-fast domain that outlives every use of the child by a bound driver. `hw` must be null
+/// or a table of calls that, with `hw_ctx`, stays valid until `rbus_device_unregister()` returns.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_add(
+    host: *mut ffi::rbus_host,
+    addr: u32,
+    compatible: *const c_char,
+    fwnode: *mut bindings::fwnode_handle,
+    ssp: *mut bindings::srcu_struct,
+    hw: *const ffi::rbus_hw_ops,
+    hw_ctx: *mut c_void,
+) -> *mut ffi::rbus_device {
+    // SAFETY: The safety requirements are `add()`'s.
+    match unsafe { add(host, addr, compatible, fwnode, ssp, hw, hw_ctx) } {
+        Ok(rdev) => rdev,
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// Removes a child: see `rbus_device_unregister()` in `rust/rbus_glue.h`.
+///
+/// # Safety
+///
+/// `rdev` must come from `rbus_device_add()` and not be unregistered yet.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements `rdev` is valid.
+    let dev = unsafe { &raw mut (*rdev).dev };
+
+    // Runtime PM first, then the device, which unbinds its driver; then what the driver left in
+    // the request queue fails.
+    //
+    // SAFETY: By the safety requirements `dev` is registered, and this is its only
+    // unregistration.
+    unsafe {
+        bindings::__pm_runtime_disable(dev, true);
+        bindings::device_del(dev);
+        ffi::rbus_queue_kill(rdev);
+    }
+
+    // Cut the child-to-bus calls off: `RCU_INIT_POINTER(rdev->hw, NULL)`. Storing null needs no
+    // release ordering, so a relaxed store, which is `WRITE_ONCE()`, is all it does.
+    //
+    // SAFETY: `rdev` is valid, and every other access to `hw` while the child is added is atomic:
+    // the calls read it with `srcu_dereference()`, and only this writes it.
+    unsafe { Atomic::from_ptr(&raw mut (*rdev).hw) }.store(ptr::null(), Relaxed);
+
+    // Wait for the calls still running, so that the controller may free their context once this
+    // returns; then drop the reference `rbus_device_add()` returned.
+    //
+    // SAFETY: `rbus_call_srcu` is a static domain, set up when the module loaded, and this runs
+    // in process context outside its read-side sections. The reference is the caller's.
+    unsafe {
+        bindings::synchronize_srcu(&raw mut ffi::rbus_call_srcu);
+        bindings::put_device(dev);
+    }
+}
+
+/// The address of a child: see `rbus_device_addr()` in `include/linux/rbus.h`.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_addr(rdev: *const ffi::rbus_device) -> u32 {
+    // SAFETY: By the safety requirements `rdev` is valid. Its address is written before the
+    // child is added and never changes.
+    unsafe { (*rdev).addr }
 }
 
 /// `show` of `compatible`: the compatible string.
