@@ -21,6 +21,8 @@ mod bus_nr;
 mod chardev;
 #[path = "../rust/rbus_core/device.rs"]
 mod device;
+#[path = "../rust/rbus_core/driver.rs"]
+mod driver;
 #[path = "../rust/rbus_core/host.rs"]
 mod host;
 #[path = "../rust/rbus_core/table.rs"]

@@ -26,3 +26,7 @@ EXPORT_SYMBOL_GPL(rbus_device_add);
 EXPORT_SYMBOL_GPL(rbus_device_unregister);
 /* and its address, for child drivers. */
 EXPORT_SYMBOL_GPL(rbus_device_addr);
+/* rust/rbus_core/driver.rs: a child driver's registration, */
+EXPORT_SYMBOL_GPL(rbus_driver_register);
+/* and its removal. */
+EXPORT_SYMBOL_GPL(rbus_driver_unregister);

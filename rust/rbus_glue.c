@@ -2,8 +2,8 @@
 /*
  * rbus: the C entry points of the bus core, on their way to Rust.
  *
- * The bus type, the bus numbers, the hosts and the child lifecycle are Rust
- * already (rust/rbus_core/); what is left here is driver registration, the
+ * The bus type, the bus numbers, the hosts, the child lifecycle and driver
+ * registration are Rust already (rust/rbus_core/); what is left here is the
  * counters, events and their runtime PM, and the child-to-bus calls. The bus
  * type calls rbus_unpublish_any() and the runtime PM callbacks from Rust.
  */
@@ -12,7 +12,6 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/jiffies.h>
-#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/pm_runtime.h>
@@ -183,42 +182,6 @@ int rbus_runtime_resume(struct device *dev)
 	rbus_queue_resume(rdev);
 	return 0;
 }
-
-/**
- * rbus_driver_register() - register a child driver
- * @drv: the driver, with @id_table and @probe set
- * @size: sizeof() the caller's view of struct rbus_driver
- * @owner: the module that owns @drv
- * @name: the driver name
- *
- * Return: 0, -EINVAL when @size does not match this module's layout or a
- * mandatory member is missing, or an error from driver_register().
- */
-int rbus_driver_register(struct rbus_driver *drv, size_t size,
-			 struct module *owner, const char *name)
-{
-	if (size != sizeof(*drv) || !drv->id_table || !drv->probe)
-		return -EINVAL;
-
-	drv->driver.name = name;
-	drv->driver.owner = owner;
-	drv->driver.bus = &rbus_bus_type;
-
-	return driver_register(&drv->driver);
-}
-EXPORT_SYMBOL_GPL(rbus_driver_register);
-
-/**
- * rbus_driver_unregister() - unregister a child driver
- * @drv: a driver registered by rbus_driver_register()
- *
- * Unbinds every device bound to @drv first.
- */
-void rbus_driver_unregister(struct rbus_driver *drv)
-{
-	driver_unregister(&drv->driver);
-}
-EXPORT_SYMBOL_GPL(rbus_driver_unregister);
 
 /*
  * The child-to-bus calls of struct rbus_bus_ops: each runs the controller's

@@ -224,8 +224,25 @@ struct rbus_driver {
 	void (*remove)(struct rbus_device *rdev);
 };
 
+/**
+ * rbus_driver_register() - register a child driver
+ * @drv: the driver, with @id_table and @probe set
+ * @size: sizeof() the caller's view of struct rbus_driver
+ * @owner: the module that owns @drv
+ * @name: the driver name
+ *
+ * Return: 0, -EINVAL when @size does not match this module's layout or a
+ * mandatory member is missing, or an error from driver_register().
+ */
 int rbus_driver_register(struct rbus_driver *drv, size_t size,
 			 struct module *owner, const char *name);
+
+/**
+ * rbus_driver_unregister() - unregister a child driver
+ * @drv: a driver registered by rbus_driver_register()
+ *
+ * Unbinds every device bound to @drv first.
+ */
 void rbus_driver_unregister(struct rbus_driver *drv);
 
 /**
