@@ -75,9 +75,6 @@ struct rbus_device_stats {
 	u64 events_dropped;
 };
 
-/* The bus type, a Rust static: rust/rbus_core/bus.rs. */
-extern const struct bus_type rbus_bus_type;
-
 /* Internal to rbus_core: what the bus type calls, and the counters it shows. */
 int rbus_runtime_suspend(struct device *dev);
 int rbus_runtime_resume(struct device *dev);

@@ -5,8 +5,8 @@
 //!
 //! C header: [`include/linux/device/bus.h`](srctree/include/linux/device/bus.h)
 //!
-//! The `struct bus_type` is a Rust static; the C glue reaches it as `rbus_bus_type`
-//! (`rust/rbus_glue.h`).
+//! The `struct bus_type` is a Rust static. Children and drivers join the bus through the
+//! functions of `device.rs` and `driver.rs`, so no C code refers to it.
 
 use super::{
     device::{
@@ -189,8 +189,7 @@ static DEV_GROUPS: Table<[*const bindings::attribute_group; 4]> = Table::new([
 ]);
 
 /// The `rbus` bus type.
-#[no_mangle]
-pub(crate) static rbus_bus_type: Table<bindings::bus_type> = Table::new(bindings::bus_type {
+pub(crate) static BUS_TYPE: Table<bindings::bus_type> = Table::new(bindings::bus_type {
     name: as_char_ptr_in_const_context(c"rbus"),
     dev_groups: DEV_GROUPS.get().as_ptr(),
     match_: Some(match_callback),
@@ -222,7 +221,7 @@ impl Registration {
 
         // SAFETY: `REGISTERED` was false, so the bus type is not registered. It is a `static`,
         // so it outlives the registration.
-        if let Err(e) = to_result(unsafe { bindings::bus_register(rbus_bus_type.as_ptr()) }) {
+        if let Err(e) = to_result(unsafe { bindings::bus_register(BUS_TYPE.as_ptr()) }) {
             REGISTERED.store(false, Ordering::Release);
             return Err(e);
         }
@@ -235,7 +234,7 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the bus type is registered, by this instance only.
-        unsafe { bindings::bus_unregister(rbus_bus_type.as_ptr()) };
+        unsafe { bindings::bus_unregister(BUS_TYPE.as_ptr()) };
         REGISTERED.store(false, Ordering::Release);
     }
 }

@@ -15,7 +15,7 @@
 //! type gives them to every child through its `dev_groups`.
 
 use super::{
-    bus::rbus_bus_type,
+    bus::BUS_TYPE,
     table::Table, //
 };
 use crate::rbus::ffi;
@@ -166,7 +166,7 @@ unsafe fn register(rdev: *mut ffi::rbus_device) -> Result {
     // `device_match_name()` compares a device's name with the string it gets as `data`.
     let other = unsafe {
         bindings::bus_find_device(
-            rbus_bus_type.as_ptr(),
+            BUS_TYPE.as_ptr(),
             ptr::null_mut(),
             bindings::dev_name(dev).cast(),
             Some(bindings::device_match_name),
@@ -262,7 +262,7 @@ unsafe fn add(
     let dev = unsafe {
         let dev = &raw mut (*rdev).dev;
         bindings::device_initialize(dev);
-        (*dev).bus = rbus_bus_type.as_ptr();
+        (*dev).bus = BUS_TYPE.as_ptr();
         (*dev).parent = &raw mut (*host).dev;
         (*dev).release = Some(release_callback);
         bindings::device_set_node(dev, bindings::fwnode_handle_get(fwnode));

@@ -8,7 +8,7 @@
 //! `rbus_driver_register()` and `rbus_driver_unregister()`, which `rust/exports.c` exports. The
 //! bus type (`bus.rs`) matches, probes and removes the drivers registered here.
 
-use super::bus::rbus_bus_type;
+use super::bus::BUS_TYPE;
 use crate::rbus::ffi;
 use kernel::{
     bindings,
@@ -50,7 +50,7 @@ unsafe extern "C" fn rbus_driver_register(
         let driver = &raw mut (*drv).driver;
         (*driver).name = name;
         (*driver).owner = owner;
-        (*driver).bus = rbus_bus_type.as_ptr();
+        (*driver).bus = BUS_TYPE.as_ptr();
         bindings::driver_register(driver)
     }
 }
