@@ -288,6 +288,8 @@ static void *opener(void *arg)
 		else
 			close(fd);
 		pthread_mutex_unlock(&o->lock);
+		/* Tens of files a cycle, not hundreds: each costs two submits. */
+		usleep(300);
 	}
 	return NULL;
 }
