@@ -231,8 +231,4 @@ void rbus_chardev_unregister(struct rbus_chardev *cdev);
 int rbus_bus_nr_alloc(void);
 void rbus_bus_nr_free(int nr);
 
-int rbus_init_srcu_struct_fast(struct srcu_struct *ssp);
-struct srcu_ctr __percpu *rbus_srcu_read_lock_fast(struct srcu_struct *ssp);
-void rbus_srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr __percpu *scp);
-
 #endif /* RBUS_GLUE_H */

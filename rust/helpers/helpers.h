@@ -11,6 +11,8 @@
 
 struct device;
 struct device_driver;
+struct srcu_ctr;
+struct srcu_struct;
 
 int rbus_helper_device_match_driver_override(struct device *dev,
 					     const struct device_driver *drv);
@@ -18,5 +20,10 @@ int rbus_helper_device_match_driver_override(struct device *dev,
 void rbus_helper_pm_suspend_ignore_children(struct device *dev, bool enable);
 
 void __percpu *rbus_helper___alloc_percpu(size_t size, size_t align);
+
+/* Exported: the SRCU-fast domains of other modules use them too. */
+int rbus_helper_init_srcu_struct_fast(struct srcu_struct *ssp);
+struct srcu_ctr __percpu *rbus_helper_srcu_read_lock_fast(struct srcu_struct *ssp);
+void rbus_helper_srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr __percpu *scp);
 
 #endif /* RBUS_HELPERS_H */

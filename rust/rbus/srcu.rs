@@ -40,7 +40,7 @@ impl SrcuFast {
             // from here on.
             inner <- Opaque::try_ffi_init(|ptr: *mut bindings::srcu_struct| {
                 // SAFETY: `ptr` points to pinned, uninitialized memory for a `srcu_struct`.
-                to_result(unsafe { ffi::rbus_init_srcu_struct_fast(ptr) })
+                to_result(unsafe { ffi::rbus_helper_init_srcu_struct_fast(ptr) })
             }),
         })
     }
@@ -57,7 +57,7 @@ impl SrcuFast {
     #[inline]
     pub fn read_lock(&self) -> Guard<'_> {
         // SAFETY: By the type invariants `inner` is a valid SRCU-fast domain.
-        let scp = unsafe { ffi::rbus_srcu_read_lock_fast(self.inner.get()) };
+        let scp = unsafe { ffi::rbus_helper_srcu_read_lock_fast(self.inner.get()) };
 
         // INVARIANT: `scp` was returned by `srcu_read_lock_fast()` on this domain.
         Guard {
@@ -126,6 +126,6 @@ impl Drop for Guard<'_> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants `scp` came from `srcu_read_lock_fast()` on this domain
         // and is released exactly once, here.
-        unsafe { ffi::rbus_srcu_read_unlock_fast(self.srcu.inner.get(), self.scp) };
+        unsafe { ffi::rbus_helper_srcu_read_unlock_fast(self.srcu.inner.get(), self.scp) };
     }
 }
