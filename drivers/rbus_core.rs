@@ -25,6 +25,8 @@ mod device;
 mod driver;
 #[path = "../rust/rbus_core/host.rs"]
 mod host;
+#[path = "../rust/rbus_core/stats.rs"]
+mod stats;
 #[path = "../rust/rbus_core/table.rs"]
 mod table;
 

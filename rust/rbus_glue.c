@@ -2,10 +2,11 @@
 /*
  * rbus: the C entry points of the bus core, on their way to Rust.
  *
- * The bus type, the bus numbers, the hosts, the child lifecycle and driver
- * registration are Rust already (rust/rbus_core/); what is left here is the
- * counters, events and their runtime PM, and the child-to-bus calls. The bus
- * type calls rbus_unpublish_any() and the runtime PM callbacks from Rust.
+ * The bus type, the bus numbers, the hosts, the child lifecycle, driver
+ * registration and the counters' attributes are Rust already
+ * (rust/rbus_core/); what is left here is events and their runtime PM, and
+ * the child-to-bus calls. The bus type calls rbus_unpublish_any() and the
+ * runtime PM callbacks from Rust.
  */
 
 #include <linux/device.h>
@@ -25,77 +26,6 @@ static_assert(offsetof(struct rbus_device, dev) == 0);
 
 /* Child-to-bus calls run inside it; removal and host suspend wait for them. */
 DEFINE_SRCU_FAST(rbus_call_srcu);
-
-/* Sums a per-CPU counter; a reader may see a count a moment old. */
-static u64 rbus_stat_sum(const struct rbus_device *rdev, size_t offset)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*(u64 *)((void *)per_cpu_ptr(rdev->stats, cpu) + offset));
-	return sum;
-}
-
-static ssize_t events_delivered_show(struct device *dev,
-				     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  rbus_stat_sum(to_rbus_device(dev),
-					offsetof(struct rbus_device_stats, events_delivered)));
-}
-static DEVICE_ATTR_RO(events_delivered);
-
-static ssize_t calls_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  rbus_stat_sum(to_rbus_device(dev),
-					offsetof(struct rbus_device_stats, calls)));
-}
-static DEVICE_ATTR_RO(calls);
-
-static ssize_t events_deferred_show(struct device *dev,
-				    struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  rbus_stat_sum(to_rbus_device(dev),
-					offsetof(struct rbus_device_stats, events_deferred)));
-}
-static DEVICE_ATTR_RO(events_deferred);
-
-static ssize_t events_dropped_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  rbus_stat_sum(to_rbus_device(dev),
-					offsetof(struct rbus_device_stats, events_dropped)));
-}
-static DEVICE_ATTR_RO(events_dropped);
-
-static ssize_t events_pending_show(struct device *dev,
-				   struct device_attribute *attr, char *buf)
-{
-	struct rbus_device *rdev = to_rbus_device(dev);
-
-	guard(spinlock_irqsave)(&rdev->queue_lock);
-	return sysfs_emit(buf, "%u\n", rdev->queue_len);
-}
-static DEVICE_ATTR_RO(events_pending);
-
-static struct attribute *rbus_stats_attrs[] = {
-	&dev_attr_events_delivered.attr,
-	&dev_attr_calls.attr,
-	&dev_attr_events_deferred.attr,
-	&dev_attr_events_dropped.attr,
-	&dev_attr_events_pending.attr,
-	NULL,
-};
-
-/* The counters of every child; the bus type (rust/rbus_core/bus.rs) adds them. */
-const struct attribute_group rbus_stats_group = {
-	.attrs = rbus_stats_attrs,
-};
 
 static __always_inline void rbus_deliver(struct rbus_device *rdev,
 					 const struct rbus_child_ops *ops,

@@ -75,11 +75,10 @@ struct rbus_device_stats {
 	u64 events_dropped;
 };
 
-/* Internal to rbus_core: what the bus type calls, and the counters it shows. */
+/* Internal to rbus_core: what the bus type calls. */
 int rbus_runtime_suspend(struct device *dev);
 int rbus_runtime_resume(struct device *dev);
 void rbus_unpublish_any(struct rbus_device *rdev);
-extern const struct attribute_group rbus_stats_group;
 
 /*
  * Child-to-bus calls run inside it; removing a child and suspending a host

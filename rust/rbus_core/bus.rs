@@ -14,6 +14,7 @@ use super::{
         compatible,
         to_rbus_device, //
     },
+    stats,
     table::Table, //
 };
 use crate::rbus::ffi;
@@ -183,7 +184,7 @@ static PM_OPS: Table<bindings::dev_pm_ops> = Table::new(bindings::dev_pm_ops {
 /// The attribute groups of every child, `NULL`-terminated.
 static DEV_GROUPS: Table<[*const bindings::attribute_group; 4]> = Table::new([
     device::GROUP.as_ptr(),
-    &raw const ffi::rbus_stats_group,
+    stats::GROUP.as_ptr(),
     &raw const ffi::rbus_queue_group,
     ptr::null(),
 ]);

@@ -413,14 +413,14 @@ extern "C" fn modalias_show(
 }
 
 /// The type of a `show` callback.
-type Show = unsafe extern "C" fn(
+pub(crate) type Show = unsafe extern "C" fn(
     *mut bindings::device,
     *mut bindings::device_attribute,
     *mut c_char,
 ) -> isize;
 
 /// `__ATTR_RO()`: a file `name`, mode 0444, that `show` reads.
-const fn attr_ro(name: &'static CStr, show: Show) -> Table<bindings::device_attribute> {
+pub(crate) const fn attr_ro(name: &'static CStr, show: Show) -> Table<bindings::device_attribute> {
     Table::new(bindings::device_attribute {
         attr: bindings::attribute {
             name: as_char_ptr_in_const_context(name),
