@@ -23,6 +23,8 @@ mod chardev;
 mod device;
 #[path = "../rust/rbus_core/driver.rs"]
 mod driver;
+#[path = "../rust/rbus_core/events.rs"]
+mod events;
 #[path = "../rust/rbus_core/host.rs"]
 mod host;
 #[path = "../rust/rbus_core/stats.rs"]

@@ -26,6 +26,10 @@ EXPORT_SYMBOL_GPL(rbus_device_add);
 EXPORT_SYMBOL_GPL(rbus_device_unregister);
 /* and its address, for child drivers. */
 EXPORT_SYMBOL_GPL(rbus_device_addr);
+/* rust/rbus_core/events.rs: a child driver's bus-to-child calls, */
+EXPORT_SYMBOL_GPL(rbus_child_publish);
+/* and their withdrawal. */
+EXPORT_SYMBOL_GPL(rbus_child_unpublish);
 /* rust/rbus_core/driver.rs: a child driver's registration, */
 EXPORT_SYMBOL_GPL(rbus_driver_register);
 /* and its removal. */

@@ -3,10 +3,10 @@
  * rbus: the C entry points of the bus core, on their way to Rust.
  *
  * The bus type, the bus numbers, the hosts, the child lifecycle, driver
- * registration and the counters' attributes are Rust already
- * (rust/rbus_core/); what is left here is events and their runtime PM, and
- * the child-to-bus calls. The bus type calls rbus_unpublish_any() and the
- * runtime PM callbacks from Rust.
+ * registration, the counters' attributes and publishing are Rust already
+ * (rust/rbus_core/); what is left here is event dispatch and its runtime
+ * PM, and the child-to-bus calls. The bus type calls the runtime PM
+ * callbacks from Rust.
  */
 
 #include <linux/device.h>
@@ -33,14 +33,6 @@ static __always_inline void rbus_deliver(struct rbus_device *rdev,
 {
 	ops->event(ops->context, ev->kind, ev->seq, ev->payload);
 	this_cpu_inc(rdev->stats->events_delivered);
-}
-
-/* Drops every queued event, counting each; the child is unbinding. */
-static void rbus_queue_flush(struct rbus_device *rdev)
-{
-	guard(spinlock_irqsave)(&rdev->queue_lock);
-	this_cpu_add(rdev->stats->events_dropped, rdev->queue_len);
-	rdev->queue_len = 0;
 }
 
 /*
@@ -292,80 +284,6 @@ int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(rbus_query_interface);
-
-/**
- * rbus_child_publish() - publish a child's bus-to-child calls
- * @rdev: the child, bound to the calling driver
- * @ops: the table; it must stay valid until rbus_child_unpublish() returns
- *
- * The bus calls @ops->get first, if set.
- *
- * Return: 0; -EINVAL when @ops has another size or version, or no @event;
- * -EOPNOTSUPP when the controller raises no events; -EBUSY when a table is
- * already published.
- */
-int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops)
-{
-	if (ops->size != sizeof(*ops) || ops->version != RBUS_OPS_VERSION || !ops->event)
-		return -EINVAL;
-	if (!rdev->ssp)
-		return -EOPNOTSUPP;
-
-	guard(mutex)(&rdev->ops_lock);
-	if (rcu_access_pointer(rdev->child_ops))
-		return -EBUSY;
-	if (ops->get)
-		ops->get(ops->context);
-	rcu_assign_pointer(rdev->child_ops, ops);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(rbus_child_publish);
-
-/*
- * Unpublish the table, if it is @ops (or any table, for NULL), then wait for
- * every call into it to end. Sleeps.
- */
-static void __rbus_child_unpublish(struct rbus_device *rdev,
-				   const struct rbus_child_ops *ops)
-{
-	const struct rbus_child_ops *old;
-
-	scoped_guard(mutex, &rdev->ops_lock) {
-		old = rcu_dereference_protected(rdev->child_ops,
-						lockdep_is_held(&rdev->ops_lock));
-		if (!old || (ops && old != ops))
-			return;
-		RCU_INIT_POINTER(rdev->child_ops, NULL);
-	}
-
-	/* Test-only: `make check RBUS_BREAK=skip-sync` must go red. */
-	if (!IS_ENABLED(CONFIG_RBUS_BREAK_SKIP_SYNC))
-		synchronize_srcu(rdev->ssp);
-
-	rbus_queue_flush(rdev);
-	if (old->put)
-		old->put(old->context);
-}
-
-void rbus_unpublish_any(struct rbus_device *rdev)
-{
-	__rbus_child_unpublish(rdev, NULL);
-}
-
-/**
- * rbus_child_unpublish() - withdraw a table published by rbus_child_publish()
- * @rdev: the child
- * @ops: the table; nothing happens if it is not the one published
- *
- * When this returns, no call into @ops is running and none can start, and
- * @ops->put has been called, if set. Sleeps; the bus also unpublishes on
- * unbind, before the driver's remove().
- */
-void rbus_child_unpublish(struct rbus_device *rdev, const struct rbus_child_ops *ops)
-{
-	__rbus_child_unpublish(rdev, ops);
-}
-EXPORT_SYMBOL_GPL(rbus_child_unpublish);
 
 /*
  * The slow path of rbus_event_dispatch(), for a suspended child: queue the

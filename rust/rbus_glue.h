@@ -78,7 +78,6 @@ struct rbus_device_stats {
 /* Internal to rbus_core: what the bus type calls. */
 int rbus_runtime_suspend(struct device *dev);
 int rbus_runtime_resume(struct device *dev);
-void rbus_unpublish_any(struct rbus_device *rdev);
 
 /*
  * Child-to-bus calls run inside it; removing a child and suspending a host

@@ -254,7 +254,30 @@ void rbus_driver_unregister(struct rbus_driver *drv);
 u32 rbus_device_addr(const struct rbus_device *rdev);
 
 int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops);
+
+/**
+ * rbus_child_publish() - publish a child's bus-to-child calls
+ * @rdev: the child, bound to the calling driver
+ * @ops: the table; it must stay valid until rbus_child_unpublish() returns
+ *
+ * The bus calls @ops->get first, if set.
+ *
+ * Return: 0; -EINVAL when @ops is NULL, has another size or version, or no
+ * @event; -EOPNOTSUPP when the controller raises no events; -EBUSY when a
+ * table is already published.
+ */
 int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
+
+/**
+ * rbus_child_unpublish() - withdraw a table published by rbus_child_publish()
+ * @rdev: the child
+ * @ops: the table; nothing happens if it is not the one published. NULL
+ *	withdraws whichever is
+ *
+ * When this returns, no call into @ops is running and none can start, and
+ * @ops->put has been called, if set. Sleeps; the bus also unpublishes on
+ * unbind, before the driver's remove().
+ */
 void rbus_child_unpublish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
 
 #endif /* _LINUX_RBUS_H */

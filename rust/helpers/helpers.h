@@ -21,6 +21,7 @@ void rbus_helper_pm_suspend_ignore_children(struct device *dev, bool enable);
 
 void __percpu *rbus_helper___alloc_percpu(size_t size, size_t align);
 u64 *rbus_helper_per_cpu_ptr(u64 __percpu *ptr, unsigned int cpu);
+void rbus_helper_this_cpu_add(u64 __percpu *ptr, u64 val);
 
 /* Exported: the SRCU-fast domains of other modules use them too. */
 int rbus_helper_init_srcu_struct_fast(struct srcu_struct *ssp);

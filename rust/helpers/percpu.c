@@ -13,3 +13,8 @@ u64 *rbus_helper_per_cpu_ptr(u64 __percpu *ptr, unsigned int cpu)
 {
 	return per_cpu_ptr(ptr, cpu);
 }
+
+void rbus_helper_this_cpu_add(u64 __percpu *ptr, u64 val)
+{
+	this_cpu_add(*ptr, val);
+}

@@ -14,6 +14,7 @@ use super::{
         compatible,
         to_rbus_device, //
     },
+    events,
     stats,
     table::Table, //
 };
@@ -160,7 +161,7 @@ extern "C" fn remove_callback(dev: *mut bindings::device) {
     // can start, so `remove` owns the child alone.
     //
     // SAFETY: `rdev` is a valid child, and this may sleep.
-    unsafe { ffi::rbus_unpublish_any(rdev) };
+    unsafe { events::unpublish_any(rdev) };
 
     // SAFETY: `drv` is registered.
     if let Some(remove) = unsafe { (*drv).remove } {

@@ -14,6 +14,7 @@ use super::{
         attr_ro,
         to_rbus_device, //
     },
+    events::Queue,
     table::Table, //
 };
 use crate::rbus::ffi;
@@ -25,12 +26,9 @@ use kernel::{
     },
     cpumask::Cpumask,
     prelude::*,
-    sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        SpinLockIrq,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
     }, //
 };
 
@@ -68,6 +66,21 @@ impl Counter {
         // A per-CPU pointer is an offset, not an address of memory Rust may project a field
         // from: add the field's offset to it as to a number, as C's `&stats->field` does.
         stats.cast::<u8>().wrapping_add(self.offset()).cast()
+    }
+
+    /// Adds `n` to this CPU's count of the counter of `rdev`.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child.
+    #[inline]
+    pub(crate) unsafe fn add(self, rdev: *const ffi::rbus_device, n: u64) {
+        // SAFETY: By the safety requirements `rdev` is valid. Its counters are allocated before
+        // the child is added and freed with it.
+        let counter = self.of(unsafe { (*rdev).stats });
+
+        // SAFETY: `counter` is a per-CPU pointer into the child's counters.
+        unsafe { ffi::rbus_helper_this_cpu_add(counter, n) };
     }
 
     /// The counter of `rdev`, summed over every possible CPU.
@@ -166,13 +179,8 @@ extern "C" fn events_pending_show(
     // SAFETY: sysfs shows an attribute of a device of this bus, which stays valid for the call.
     let rdev = unsafe { to_rbus_device(dev) };
 
-    // SAFETY: `rdev` is valid, and `rbus_device_add()` initialized its queue lock.
-    let lock = unsafe { SpinLockIrq::<()>::from_raw(&raw mut (*rdev).queue_lock) };
-    let len: c_uint = {
-        let _guard = lock.lock();
-        // SAFETY: `rdev` is valid, and the queue lock, held, protects the queue's length.
-        unsafe { (*rdev).queue_len }
-    };
+    // SAFETY: `rdev` is valid for the call.
+    let len: c_uint = unsafe { Queue::lock(rdev) }.len();
 
     // SAFETY: `buf` is the page sysfs hands `show`, and `%u` takes an `unsigned int`.
     let len = unsafe { bindings::sysfs_emit(buf, c"%u\n".as_char_ptr(), len) };
