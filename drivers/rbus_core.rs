@@ -27,6 +27,8 @@ mod driver;
 mod events;
 #[path = "../rust/rbus_core/host.rs"]
 mod host;
+#[path = "../rust/rbus_core/power.rs"]
+mod power;
 #[path = "../rust/rbus_core/stats.rs"]
 mod stats;
 #[path = "../rust/rbus_core/table.rs"]

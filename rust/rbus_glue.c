@@ -3,107 +3,25 @@
  * rbus: the C entry points of the bus core, on their way to Rust.
  *
  * The bus type, the bus numbers, the hosts, the child lifecycle, driver
- * registration, the counters' attributes and publishing are Rust already
- * (rust/rbus_core/); what is left here is event dispatch and its runtime
- * PM, and the child-to-bus calls. The bus type calls the runtime PM
- * callbacks from Rust.
+ * registration, the counters' attributes, the events and the children's
+ * runtime PM are Rust already (rust/rbus_core/); what is left here is the
+ * child-to-bus calls.
  */
 
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/jiffies.h>
-#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/pm_runtime.h>
 #include <linux/srcu.h>
 
 #include "rbus_glue.h"
 
-#define to_rbus_device(d)	container_of_const(d, struct rbus_device, dev)
-
 static_assert(offsetof(struct rbus_device, dev) == 0);
 
 /* Child-to-bus calls run inside it; removal and host suspend wait for them. */
 DEFINE_SRCU_FAST(rbus_call_srcu);
-
-static __always_inline void rbus_deliver(struct rbus_device *rdev,
-					 const struct rbus_child_ops *ops,
-					 const struct rbus_event *ev)
-{
-	ops->event(ops->context, ev->kind, ev->seq, ev->payload);
-	this_cpu_inc(rdev->stats->events_delivered);
-}
-
-/*
- * D0 exit: from here on events wait in the queue. Set the flag, then wait
- * out the callbacks that started before it: after that none runs until
- * resume.
- */
-int rbus_runtime_suspend(struct device *dev)
-{
-	struct rbus_device *rdev = to_rbus_device(dev);
-	int ret;
-
-	ret = rbus_queue_suspend(rdev);
-	if (ret)
-		return ret;
-	if (!rdev->ssp)
-		return 0;
-	WRITE_ONCE(rdev->suspended, true);
-	synchronize_srcu(rdev->ssp);
-	return 0;
-}
-
-/*
- * Delivers the queued events in order, then lets new ones through. Events
- * raised meanwhile wait for the drain to end (see rbus_event_dispatch()), so
- * a steady stream cannot keep it going forever.
- */
-static void rbus_event_resume(struct rbus_device *rdev)
-{
-	const struct rbus_child_ops *ops;
-	struct srcu_ctr __percpu *scp;
-	struct rbus_event ev;
-
-	guard(mutex)(&rdev->resume_lock);
-	WRITE_ONCE(rdev->resuming, true);
-	scp = srcu_read_lock_fast(rdev->ssp);
-	ops = srcu_dereference(rdev->child_ops, rdev->ssp);
-	for (;;) {
-		bool more;
-
-		scoped_guard(spinlock_irqsave, &rdev->queue_lock) {
-			more = rdev->queue_len;
-			if (more) {
-				ev = rdev->queue[rdev->queue_head];
-				rdev->queue_head = (rdev->queue_head + 1) % RBUS_EVENT_QUEUE_DEPTH;
-				rdev->queue_len--;
-			} else {
-				WRITE_ONCE(rdev->suspended, false);
-			}
-		}
-		if (!more)
-			break;
-		if (ops)
-			rbus_deliver(rdev, ops, &ev);
-		else
-			this_cpu_inc(rdev->stats->events_dropped);
-	}
-	srcu_read_unlock_fast(rdev->ssp, scp);
-	WRITE_ONCE(rdev->resuming, false);
-}
-
-/* D0 entry: the events that waited go first, then the requests. */
-int rbus_runtime_resume(struct device *dev)
-{
-	struct rbus_device *rdev = to_rbus_device(dev);
-
-	if (rdev->ssp)
-		rbus_event_resume(rdev);
-	rbus_queue_resume(rdev);
-	return 0;
-}
 
 /*
  * The child-to-bus calls of struct rbus_bus_ops: each runs the controller's
@@ -284,93 +202,3 @@ int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(rbus_query_interface);
-
-/*
- * The slow path of rbus_event_dispatch(), for a suspended child: queue the
- * event, or count it dropped when the queue is full. While resume delivers
- * the queue, wait for it, then deliver in order. Called and returns inside
- * the read-side section.
- */
-static noinline void rbus_dispatch_suspended(struct rbus_device *rdev,
-					     const struct rbus_child_ops *ops,
-					     const struct rbus_event *ev)
-{
-	while (READ_ONCE(rdev->suspended)) {
-		bool wait = false;
-
-		scoped_guard(spinlock_irqsave, &rdev->queue_lock) {
-			unsigned int tail;
-
-			if (!rdev->suspended)
-				break;
-			if (rdev->resuming) {
-				wait = true;
-				break;
-			}
-			if (rdev->queue_len == RBUS_EVENT_QUEUE_DEPTH) {
-				this_cpu_inc(rdev->stats->events_dropped);
-				return;
-			}
-			tail = (rdev->queue_head + rdev->queue_len) % RBUS_EVENT_QUEUE_DEPTH;
-			rdev->queue[tail] = *ev;
-			rdev->queue_len++;
-			this_cpu_inc(rdev->stats->events_deferred);
-			return;
-		}
-		if (!wait)
-			break;
-		/* Resume is draining the queue: wait, then deliver in order. */
-		mutex_lock(&rdev->resume_lock);
-		mutex_unlock(&rdev->resume_lock);
-	}
-	rbus_deliver(rdev, ops, ev);
-}
-
-/**
- * rbus_event_dispatch() - deliver an event to a child
- * @rdev: the child
- * @kind: the event kind
- * @seq: the event's sequence number
- * @payload: its payload
- *
- * The protected bus-to-child call: it runs inside an SRCU-fast read-side
- * critical section and, on its fast path, reads the child's table and
- * suspended flag and bumps one per-CPU counter: no atomic, no shared cache
- * line written. May sleep if the child's callback does.
- *
- * A suspended child gets no call: the event waits in its queue, or is
- * counted as dropped when the queue is full. While resume delivers the queue,
- * this waits for it, so events stay in order; it may sleep then.
- *
- * The function is aligned so that it never straddles a page: under QEMU TCG,
- * where `make bench` runs, a call into code that crosses a page boundary
- * cost 200-300 ns instead of 84 ns, and twice that with two callers. On
- * hardware the alignment costs some padding and nothing else.
- *
- * Return: 0 when delivered, queued or dropped; -ENODEV when no table is
- * published.
- */
-int __aligned(256) rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload)
-{
-	struct rbus_event ev = { .kind = kind, .seq = seq, .payload = payload };
-	struct srcu_struct *ssp = rdev->ssp;
-	const struct rbus_child_ops *ops;
-	struct srcu_ctr __percpu *scp;
-	int ret = 0;
-
-	if (!ssp)
-		return -ENODEV;
-
-	scp = srcu_read_lock_fast(ssp);
-	ops = srcu_dereference(rdev->child_ops, ssp);
-	if (unlikely(!ops))
-		ret = -ENODEV;
-	/* Test-only: `make check RBUS_BREAK=skip-pm` must go red. */
-	else if (!IS_ENABLED(CONFIG_RBUS_BREAK_SKIP_PM) && unlikely(READ_ONCE(rdev->suspended)))
-		rbus_dispatch_suspended(rdev, ops, &ev);
-	else
-		rbus_deliver(rdev, ops, &ev);
-	srcu_read_unlock_fast(ssp, scp);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(rbus_event_dispatch);

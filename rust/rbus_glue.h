@@ -75,10 +75,6 @@ struct rbus_device_stats {
 	u64 events_dropped;
 };
 
-/* Internal to rbus_core: what the bus type calls. */
-int rbus_runtime_suspend(struct device *dev);
-int rbus_runtime_resume(struct device *dev);
-
 /*
  * Child-to-bus calls run inside it; removing a child and suspending a host
  * wait for them.
@@ -118,7 +114,7 @@ void rbus_host_unregister(struct rbus_host *host);
  * @compatible: NUL-terminated compatible string, copied
  * @fwnode: firmware node describing the child, or NULL; a reference is taken
  * @ssp: the controller's SRCU-fast domain for bus-to-child calls, or NULL; it
- *	must outlive every use of the device by a bound driver
+ *	must stay valid until rbus_device_unregister() returns
  * @hw: the controller's child-to-bus calls for this child, or NULL
  * @hw_ctx: their context, valid until rbus_device_unregister() returns
  *
@@ -146,6 +142,25 @@ struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
  */
 void rbus_device_unregister(struct rbus_device *rdev);
 
+/**
+ * rbus_event_dispatch() - deliver an event to a child
+ * @rdev: the child, registered by the caller
+ * @kind: the event kind
+ * @seq: the event's sequence number
+ * @payload: its payload
+ *
+ * The protected bus-to-child call: it runs inside an SRCU-fast read-side
+ * critical section and, on its fast path, reads the child's table and
+ * suspended flag and bumps one per-CPU counter: no atomic, no shared cache
+ * line written. May sleep if the child's callback does.
+ *
+ * A suspended child gets no call: the event waits in its queue, or is
+ * counted as dropped when the queue is full. While resume delivers the queue,
+ * this waits for it, so events stay in order; it may sleep then.
+ *
+ * Return: 0 when delivered, queued or dropped; -ENODEV when no table is
+ * published.
+ */
 int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
 /**

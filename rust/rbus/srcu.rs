@@ -25,7 +25,9 @@ use kernel::{
 /// # Invariants
 ///
 /// `inner` is a valid `srcu_struct` initialized by `init_srcu_struct_fast()`, pinned until
-/// `PinnedDrop` cleans it up, and only ever read-locked with `srcu_read_lock_fast()`.
+/// `PinnedDrop` cleans it up (or, for one reached through [`SrcuFast::from_raw`], until its owner
+/// does), and only ever read-locked with `srcu_read_lock_fast()`.
+#[repr(transparent)]
 #[pin_data(PinnedDrop)]
 pub struct SrcuFast {
     #[pin]
@@ -45,9 +47,40 @@ impl SrcuFast {
         })
     }
 
+    /// The domain at `ptr`, which another owner set up and cleans up.
+    ///
+    /// The bus core reaches a controller's domain this way, through the child it was given to.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to an `srcu_struct` initialized by `init_srcu_struct_fast()`, only ever
+    /// read-locked with `srcu_read_lock_fast()`, and not cleaned up for `'a`.
+    #[inline(always)]
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::srcu_struct) -> &'a Self {
+        // CAST: `SrcuFast` is `#[repr(transparent)]` over an `Opaque<srcu_struct>`, which has the
+        // layout of an `srcu_struct`.
+        //
+        // SAFETY: By the safety requirements `ptr` is valid for `'a`.
+        //
+        // INVARIANT: By the safety requirements the domain is SRCU-fast and stays set up for
+        // `'a`; a reference never drops it.
+        unsafe { &*ptr.cast() }
+    }
+
     /// The raw `srcu_struct`, for the bus core's C readers.
     pub(crate) fn as_raw(&self) -> *mut bindings::srcu_struct {
-        self.inner.get()
+        self.raw()
+    }
+
+    /// The raw `srcu_struct`, without a call: `Opaque::get()` is not `#[inline]`, and at the
+    /// kernel's `opt-level=s` a module calls the `kernel` crate's copy of it, on every read-side
+    /// section.
+    #[inline(always)]
+    fn raw(&self) -> *mut bindings::srcu_struct {
+        // CAST: `SrcuFast` is `#[repr(transparent)]` over an `Opaque<srcu_struct>`, which is
+        // `#[repr(transparent)]` over the `srcu_struct`, in an `UnsafeCell` that lets C write to
+        // it through a shared reference.
+        core::ptr::from_ref(self).cast_mut().cast()
     }
 
     /// Enters a read-side critical section, which lasts as long as the guard.
@@ -57,7 +90,7 @@ impl SrcuFast {
     #[inline]
     pub fn read_lock(&self) -> Guard<'_> {
         // SAFETY: By the type invariants `inner` is a valid SRCU-fast domain.
-        let scp = unsafe { ffi::rbus_helper_srcu_read_lock_fast(self.inner.get()) };
+        let scp = unsafe { ffi::rbus_helper_srcu_read_lock_fast(self.raw()) };
 
         // INVARIANT: `scp` was returned by `srcu_read_lock_fast()` on this domain.
         Guard {
@@ -73,7 +106,7 @@ impl SrcuFast {
     /// with a lock held that a reader of it may take.
     pub fn synchronize(&self) {
         // SAFETY: By the type invariants `inner` is a valid SRCU domain.
-        unsafe { bindings::synchronize_srcu(self.inner.get()) };
+        unsafe { bindings::synchronize_srcu(self.raw()) };
     }
 }
 
@@ -126,6 +159,6 @@ impl Drop for Guard<'_> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants `scp` came from `srcu_read_lock_fast()` on this domain
         // and is released exactly once, here.
-        unsafe { ffi::rbus_helper_srcu_read_unlock_fast(self.srcu.inner.get(), self.scp) };
+        unsafe { ffi::rbus_helper_srcu_read_unlock_fast(self.srcu.raw(), self.scp) };
     }
 }

@@ -15,6 +15,7 @@ use super::{
         to_rbus_device, //
     },
     events,
+    power,
     stats,
     table::Table, //
 };
@@ -177,8 +178,8 @@ extern "C" fn remove_callback(dev: *mut bindings::device) {
 
 /// Runtime PM of the children.
 static PM_OPS: Table<bindings::dev_pm_ops> = Table::new(bindings::dev_pm_ops {
-    runtime_suspend: Some(ffi::rbus_runtime_suspend),
-    runtime_resume: Some(ffi::rbus_runtime_resume),
+    runtime_suspend: Some(power::runtime_suspend_callback),
+    runtime_resume: Some(power::runtime_resume_callback),
     ..pin_init::zeroed()
 });
 

@@ -7,9 +7,9 @@
 //!
 //! Controllers live in other modules, so they add and remove children through
 //! `rbus_device_add()` and `rbus_device_unregister()`, which `rust/exports.c` exports with
-//! `rbus_device_addr()`. The request queue and the events a child holds are still C
-//! (`rust/rbus_queue.c`, `rust/rbus_glue.c`), as are the child-to-bus calls, which read `hw`
-//! inside a read-side section of `rbus_call_srcu`.
+//! `rbus_device_addr()`. The request queue is still C (`rust/rbus_queue.c`), as are the
+//! child-to-bus calls (`rust/rbus_glue.c`), which read `hw` inside a read-side section of
+//! `rbus_call_srcu`; the events a child holds are `events.rs`'s.
 //!
 //! The attributes are read-only statics, as `DEVICE_ATTR_RO()` declares them in C, and the bus
 //! type gives them to every child through its `dev_groups`.
@@ -298,8 +298,8 @@ unsafe fn add(
 ///
 /// `host` must come from `rbus_host_add()` and not be unregistered yet. `compatible` must be
 /// null or a NUL-terminated string. `fwnode` must be null or a valid node. `ssp` must be null or
-/// an SRCU-fast domain that outlives every use of the child by a bound driver. `hw` must be null
-/// or a table of calls that, with `hw_ctx`, stays valid until `rbus_device_unregister()` returns.
+/// an SRCU-fast domain, and `hw` null or a table of calls, that, with `hw_ctx`, stay valid until
+/// `rbus_device_unregister()` returns.
 #[no_mangle]
 unsafe extern "C" fn rbus_device_add(
     host: *mut ffi::rbus_host,

@@ -1,24 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Bus-to-child calls: the table a child driver publishes, and the queue of events that wait
-//! for a suspended child.
+//! Bus-to-child calls: the table a child driver publishes, the dispatch of each event into it,
+//! and the queue of events that wait for a suspended child.
 //!
 //! C header: [`include/linux/rbus.h`](../../include/linux/rbus.h)
 //!
 //! Child drivers live in other modules, in Rust or in C, so they publish and unpublish through
-//! `rbus_child_publish()` and `rbus_child_unpublish()`, which `rust/exports.c` exports. The
-//! table is read inside a read-side section of the controller's SRCU-fast domain, `ssp`:
-//! unpublishing clears it, then waits for that domain's grace period, so once it returns no call
-//! into the table is running and none can start. The bus type unpublishes whatever table is left
-//! before a driver's `remove`.
+//! `rbus_child_publish()` and `rbus_child_unpublish()`, and controllers raise events through
+//! `rbus_event_dispatch()`, all of which `rust/exports.c` exports. The table is read inside a
+//! read-side section of the controller's SRCU-fast domain, `ssp`: unpublishing clears it, then
+//! waits for that domain's grace period, so once it returns no call into the table is running and
+//! none can start. The bus type unpublishes whatever table is left before a driver's `remove`.
+//!
+//! A suspended child gets no call: runtime suspend sets its `suspended` flag, then waits out the
+//! calls that started before, so a dispatch reads the flag in its read-side section and nothing
+//! more. While the flag is set, events wait in the child's queue, up to
+//! `RBUS_EVENT_QUEUE_DEPTH`, and the ones that find it full are counted as dropped. Resume
+//! delivers the queue in order under `resume_lock`, with `resuming` set: a dispatch that finds
+//! it set waits for that lock, then delivers, so no event overtakes a queued one.
 
 use super::stats::Counter;
-use crate::rbus::ffi;
+use crate::rbus::{
+    ffi,
+    srcu::SrcuFast, //
+};
 use kernel::{
-    bindings,
     prelude::*,
     sync::{
         atomic::{
+            Acquire,
             Atomic,
             Relaxed,
             Release, //
@@ -66,6 +76,56 @@ impl<'a> Queue<'a> {
         unsafe { (*self.rdev).queue_len }
     }
 
+    /// Appends `ev`; returns `false`, leaving the queue as it was, when it is full.
+    fn push(&mut self, ev: ffi::rbus_event) -> bool {
+        // SAFETY: By the type invariants `rdev` is valid and its queue lock, which protects the
+        // queue, held.
+        let (events, head, len) = unsafe {
+            let rdev = self.rdev;
+            (
+                &mut (*rdev).queue,
+                (*rdev).queue_head,
+                &mut (*rdev).queue_len,
+            )
+        };
+        if *len >= ffi::RBUS_EVENT_QUEUE_DEPTH {
+            return false;
+        }
+
+        // The head is always below the depth, which is the array's length.
+        let tail = head.wrapping_add(*len) % ffi::RBUS_EVENT_QUEUE_DEPTH;
+        // CAST: `c_uint` to `usize` is lossless on every architecture Linux supports.
+        let Some(slot) = events.get_mut(tail as usize) else {
+            return false;
+        };
+        *slot = ev;
+        *len += 1;
+        true
+    }
+
+    /// Takes the oldest event, if any.
+    fn pop(&mut self) -> Option<ffi::rbus_event> {
+        // SAFETY: By the type invariants `rdev` is valid and its queue lock, which protects the
+        // queue, held.
+        let (events, head, len) = unsafe {
+            let rdev = self.rdev;
+            (
+                &(*rdev).queue,
+                &mut (*rdev).queue_head,
+                &mut (*rdev).queue_len,
+            )
+        };
+        if *len == 0 {
+            return None;
+        }
+
+        // CAST: `c_uint` to `usize` is lossless on every architecture Linux supports.
+        let ev = *events.get(*head as usize)?;
+        *head = head.wrapping_add(1) % ffi::RBUS_EVENT_QUEUE_DEPTH;
+        *len -= 1;
+        Some(ev)
+    }
+
     /// Drops every event waiting, and returns how many there were.
     fn clear(&mut self) -> c_uint {
         // SAFETY: By the type invariants `rdev` is valid and its queue lock, which protects the
@@ -90,6 +150,23 @@ unsafe fn flush(rdev: *mut ffi::rbus_device) {
     unsafe { Counter::EventsDropped.add(rdev, dropped.into()) };
 }
 
+/// `READ_ONCE()`, inline: the fast path of [`rbus_event_dispatch`] reads with it.
+///
+/// 7.3's `Atomic::load()` is a call of a C helper, which an out-of-tree module cannot inline;
+/// the kernel's own `File::flags()` reads a field for `READ_ONCE()` the same way.
+///
+/// # Safety
+///
+/// `ptr` must be valid for reads and aligned, and every write to it a `WRITE_ONCE()` or an atomic
+/// store.
+#[inline(always)]
+unsafe fn read_once<T: Copy>(ptr: *const T) -> T {
+    // FIXME(read_once): Replace with `read_once` when available on the Rust side.
+    //
+    // SAFETY: By the safety requirements `ptr` is valid for reads and aligned.
+    unsafe { ptr.read_volatile() }
+}
+
 /// The published table of `rdev`, as an atomic pointer.
 ///
 /// # Safety
@@ -97,7 +174,8 @@ unsafe fn flush(rdev: *mut ffi::rbus_device) {
 /// `rdev` must be a valid child for `'a`.
 unsafe fn child_ops<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<*const ffi::rbus_child_ops> {
     // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its `child_ops`.
-    // Every access to it while the child lives is atomic: the ones here, and none in C.
+    // Every other access to it is atomic too, or a `READ_ONCE()` (`read_once()` here, and
+    // `srcu_dereference()` in C's benchmark).
     unsafe { Atomic::from_ptr(&raw mut (*rdev).child_ops) }
 }
 
@@ -110,6 +188,62 @@ unsafe fn ops_lock<'a>(rdev: *mut ffi::rbus_device) -> &'a Mutex<()> {
     // SAFETY: By the safety requirements `rdev` is valid for `'a`, and `rbus_device_add()`
     // initialized its `ops_lock` before it handed the child out.
     unsafe { Mutex::from_raw(&raw mut (*rdev).ops_lock) }
+}
+
+/// The lock resume holds while it delivers the queue of `rdev`.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child for `'a`.
+unsafe fn resume_lock<'a>(rdev: *mut ffi::rbus_device) -> &'a Mutex<()> {
+    // SAFETY: By the safety requirements `rdev` is valid for `'a`, and `rbus_device_add()`
+    // initialized its `resume_lock` before it handed the child out.
+    unsafe { Mutex::from_raw(&raw mut (*rdev).resume_lock) }
+}
+
+/// The `suspended` flag of `rdev`: events wait in the queue while it is set. Suspend sets it
+/// and resume clears it, under the queue lock; a dispatch reads it without.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child for `'a`.
+unsafe fn suspended<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<bool> {
+    // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its flag. Every
+    // other access to it is atomic too, or a `READ_ONCE()` (`read_once()` here, and C's
+    // benchmark).
+    unsafe { Atomic::from_ptr(&raw mut (*rdev).suspended) }
+}
+
+/// The `resuming` flag of `rdev`: set while resume delivers the queue, under `resume_lock`.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child for `'a`.
+unsafe fn resuming<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<bool> {
+    // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its flag, which
+    // only this file touches, always atomically.
+    unsafe { Atomic::from_ptr(&raw mut (*rdev).resuming) }
+}
+
+/// The domain of `rdev`, in which its published table is read, or `None` if its controller
+/// raises no events.
+///
+/// # Safety
+///
+/// `rdev` must be a child registered for `'a`: from `rbus_device_add()` until
+/// `rbus_device_unregister()` returns.
+#[inline(always)]
+unsafe fn domain<'a>(rdev: *mut ffi::rbus_device) -> Option<&'a SrcuFast> {
+    // SAFETY: By the safety requirements `rdev` is valid; `ssp` is set before the child is added
+    // and never changes.
+    let ssp = unsafe { (*rdev).ssp };
+    if ssp.is_null() {
+        return None;
+    }
+
+    // SAFETY: `rbus_device_add()` requires `ssp` to be an SRCU-fast domain that stays valid until
+    // `rbus_device_unregister()` returns, which by the safety requirements is after `'a`.
+    Some(unsafe { SrcuFast::from_raw(ssp) })
 }
 
 /// `rbus_child_publish()` in a `Result`.
@@ -136,9 +270,8 @@ unsafe fn publish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops) 
         return Err(EINVAL);
     }
 
-    // SAFETY: By the safety requirements `rdev` is valid; `ssp` is set before the child is added
-    // and never changes.
-    if unsafe { (*rdev).ssp }.is_null() {
+    // SAFETY: By the safety requirements `rdev` is bound, so registered for this call.
+    if unsafe { domain(rdev) }.is_none() {
         return Err(EOPNOTSUPP);
     }
 
@@ -207,10 +340,14 @@ unsafe fn unpublish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops
 
     // Test-only: `make check RBUS_BREAK=skip-sync` must go red.
     if !cfg!(rbus_break = "skip-sync") {
-        // SAFETY: A table was published, so the child has a domain: publishing refuses a child
-        // without one. It outlives every use of the child by a bound driver, as
-        // `rbus_device_add()` requires.
-        unsafe { bindings::synchronize_srcu((*rdev).ssp) };
+        // A table was published, so the child has a domain: publishing refuses a child without
+        // one.
+        //
+        // SAFETY: A table was published, so the child is bound, or unbinding, and registered
+        // either way: the bus unpublishes on unbind, before it unregisters the child.
+        if let Some(srcu) = unsafe { domain(rdev) } {
+            srcu.synchronize();
+        }
     }
 
     // SAFETY: By the safety requirements `rdev` is valid.
@@ -250,4 +387,195 @@ unsafe extern "C" fn rbus_child_unpublish(
 ) {
     // SAFETY: The safety requirements are `unpublish()`'s.
     unsafe { unpublish(rdev, ops) };
+}
+
+/// Calls the `event` callback of `ops` with `ev`, and counts the delivery.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child, and `ops` a table read from its `child_ops` inside a read-side
+/// section of its domain that lasts the call.
+#[inline(always)]
+unsafe fn deliver(
+    rdev: *mut ffi::rbus_device,
+    ops: *const ffi::rbus_child_ops,
+    ev: ffi::rbus_event,
+) {
+    // SAFETY: By the safety requirements `ops` was published when it was read, inside a
+    // read-side section that lasts the call: unpublishing it waits for that section to end
+    // before it lets the table go. `event` takes its `context`, as `struct rbus_child_ops`
+    // documents; publishing refused a table without it.
+    unsafe {
+        if let Some(event) = (*ops).event {
+            event((*ops).context, ev.kind, ev.seq, ev.payload);
+        }
+    }
+
+    // SAFETY: By the safety requirements `rdev` is valid.
+    unsafe { Counter::EventsDelivered.add(rdev, 1) };
+}
+
+/// The slow path of `rbus_event_dispatch()`, for a suspended child: queues `ev`, or counts it as
+/// dropped when the queue is full. While resume delivers the queue, waits for it, then delivers
+/// `ev` after the queued ones.
+///
+/// # Safety
+///
+/// As for `deliver()`.
+#[cold]
+#[inline(never)]
+unsafe fn dispatch_suspended(
+    rdev: *mut ffi::rbus_device,
+    ops: *const ffi::rbus_child_ops,
+    ev: ffi::rbus_event,
+) {
+    // SAFETY: By the safety requirements `rdev` is valid for this call.
+    let (suspended, resuming) = unsafe { (suspended(rdev), resuming(rdev)) };
+
+    while suspended.load(Relaxed) {
+        {
+            // SAFETY: By the safety requirements `rdev` is valid for this call.
+            let mut queue = unsafe { Queue::lock(rdev) };
+            if !suspended.load(Relaxed) {
+                break;
+            }
+            if !resuming.load(Relaxed) {
+                let counter = if queue.push(ev) {
+                    Counter::EventsDeferred
+                } else {
+                    Counter::EventsDropped
+                };
+                // SAFETY: By the safety requirements `rdev` is valid.
+                unsafe { counter.add(rdev, 1) };
+                return;
+            }
+        }
+
+        // Resume is delivering the queue: wait for it to end, then deliver after it.
+        //
+        // SAFETY: By the safety requirements `rdev` is valid for this call.
+        drop(unsafe { resume_lock(rdev) }.lock());
+    }
+
+    // SAFETY: The safety requirements are `deliver()`'s.
+    unsafe { deliver(rdev, ops, ev) };
+}
+
+/// Delivers an event to a child: see `rbus_event_dispatch()` in `rust/rbus_glue.h`.
+///
+/// The protected bus-to-child call. Its fast path is a read-side section of the child's
+/// SRCU-fast domain, two loads (the table and the `suspended` flag), the call and one per-CPU
+/// increment: no atomic, no shared cache line written.
+///
+/// Returns 0 when the event was delivered, queued or dropped, and `-ENODEV` when no table is
+/// published.
+///
+/// # Safety
+///
+/// `rdev` must be a child the caller registered and has not unregistered yet.
+#[no_mangle]
+unsafe extern "C" fn rbus_event_dispatch(
+    rdev: *mut ffi::rbus_device,
+    kind: u32,
+    seq: u64,
+    payload: u64,
+) -> c_int {
+    // SAFETY: By the safety requirements `rdev` is registered for this call.
+    let Some(srcu) = (unsafe { domain(rdev) }) else {
+        return ENODEV.to_errno();
+    };
+    let _guard = srcu.read_lock();
+
+    // `srcu_dereference()`, which is a `READ_ONCE()`: the reads of the table's members depend on
+    // its address, so, as in C, they see the table as it was before its release store.
+    //
+    // SAFETY: By the safety requirements `rdev` is valid for this call, and every write to
+    // `child_ops` is an atomic store.
+    let ops = unsafe { read_once(&raw const (*rdev).child_ops) };
+    if ops.is_null() {
+        return ENODEV.to_errno();
+    }
+    let ev = ffi::rbus_event { kind, seq, payload };
+
+    // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
+    //
+    // SAFETY: By the safety requirements `rdev` is valid for this call, and every write to
+    // `suspended` is an atomic store.
+    if !cfg!(rbus_break = "skip-pm") && unsafe { read_once(&raw const (*rdev).suspended) } {
+        // SAFETY: `ops` was read from `child_ops` inside the read-side section `_guard` holds
+        // until this returns.
+        unsafe { dispatch_suspended(rdev, ops, ev) };
+    } else {
+        // SAFETY: As above.
+        unsafe { deliver(rdev, ops, ev) };
+    }
+    0
+}
+
+/// D0 exit of the events of `rdev`: from here on they wait in the queue. Sets the flag, then
+/// waits out the callbacks that started before it, so none runs until resume. Sleeps.
+///
+/// # Safety
+///
+/// `rdev` must be a registered child.
+pub(crate) unsafe fn suspend(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements `rdev` is registered for this call.
+    let Some(srcu) = (unsafe { domain(rdev) }) else {
+        return;
+    };
+
+    // SAFETY: By the safety requirements `rdev` is valid for this call.
+    unsafe { suspended(rdev) }.store(true, Relaxed);
+    srcu.synchronize();
+}
+
+/// D0 entry of the events of `rdev`: delivers the queue in order, then lets new events through.
+/// Events raised meanwhile wait for the drain to end, so a steady stream cannot keep it going.
+///
+/// # Safety
+///
+/// `rdev` must be a registered child.
+pub(crate) unsafe fn resume(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements `rdev` is registered for this call.
+    let Some(srcu) = (unsafe { domain(rdev) }) else {
+        return;
+    };
+
+    // SAFETY: By the safety requirements `rdev` is valid for this call.
+    let (_resume, resuming) = unsafe { (resume_lock(rdev).lock(), resuming(rdev)) };
+    resuming.store(true, Relaxed);
+    {
+        let _guard = srcu.read_lock();
+
+        // `srcu_dereference()`: the table as it was published, if it still is.
+        //
+        // SAFETY: By the safety requirements `rdev` is valid for this call.
+        let ops = unsafe { child_ops(rdev) }.load(Acquire);
+        loop {
+            let ev = {
+                // SAFETY: By the safety requirements `rdev` is valid for this call.
+                let mut queue = unsafe { Queue::lock(rdev) };
+                match queue.pop() {
+                    Some(ev) => ev,
+                    None => {
+                        // The queue is empty: new events go through from here on.
+                        //
+                        // SAFETY: By the safety requirements `rdev` is valid for this call.
+                        unsafe { suspended(rdev) }.store(false, Relaxed);
+                        break;
+                    }
+                }
+            };
+
+            if ops.is_null() {
+                // SAFETY: By the safety requirements `rdev` is valid.
+                unsafe { Counter::EventsDropped.add(rdev, 1) };
+            } else {
+                // SAFETY: `ops` was read from `child_ops` inside the read-side section `_guard`
+                // holds.
+                unsafe { deliver(rdev, ops, ev) };
+            }
+        }
+    }
+    resuming.store(false, Relaxed);
 }

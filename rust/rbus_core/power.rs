@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Runtime PM of the children: their D0 exit and entry.
+//!
+//! C header: [`include/linux/pm_runtime.h`](srctree/include/linux/pm_runtime.h)
+//!
+//! A child's power state covers both of its interfaces. On suspend its request queue goes
+//! first, and refuses while the controller holds requests; then its events start to wait
+//! (`events.rs`). On resume the events that waited go first, then the requests. The request
+//! queue is still C (`rust/rbus_queue.c`).
+
+use super::{
+    device::to_rbus_device,
+    events, //
+};
+use crate::rbus::ffi;
+use kernel::{
+    bindings,
+    prelude::*, //
+};
+
+/// Runtime suspend of a child, its D0 exit.
+pub(crate) extern "C" fn runtime_suspend_callback(dev: *mut bindings::device) -> c_int {
+    // SAFETY: The PM core suspends a registered device of this bus, whose runtime PM
+    // `rbus_device_unregister()` disables before it unregisters the device.
+    let rdev = unsafe { to_rbus_device(dev) };
+
+    // SAFETY: `rdev` is a registered child, and runtime PM callbacks run in process context.
+    let ret = unsafe { ffi::rbus_queue_suspend(rdev) };
+    if ret != 0 {
+        return ret;
+    }
+
+    // SAFETY: `rdev` is a registered child, and this may sleep.
+    unsafe { events::suspend(rdev) };
+    0
+}
+
+/// Runtime resume of a child, its D0 entry.
+pub(crate) extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> c_int {
+    // SAFETY: The PM core resumes a registered device of this bus, whose runtime PM
+    // `rbus_device_unregister()` disables before it unregisters the device.
+    let rdev = unsafe { to_rbus_device(dev) };
+
+    // SAFETY: `rdev` is a registered child, and runtime PM callbacks run in process context.
+    unsafe {
+        events::resume(rdev);
+        ffi::rbus_queue_resume(rdev);
+    }
+    0
+}
