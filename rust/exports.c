@@ -28,10 +28,8 @@ EXPORT_SYMBOL_GPL(rbus_device_unregister);
 EXPORT_SYMBOL_GPL(rbus_device_addr);
 /* rust/rbus_core/events.rs: a child driver's bus-to-child calls, */
 EXPORT_SYMBOL_GPL(rbus_child_publish);
-/* their withdrawal, */
+/* and their withdrawal. */
 EXPORT_SYMBOL_GPL(rbus_child_unpublish);
-/* and a controller's event, delivered to them. */
-EXPORT_SYMBOL_GPL(rbus_event_dispatch);
 /* rust/rbus_core/driver.rs: a child driver's registration, */
 EXPORT_SYMBOL_GPL(rbus_driver_register);
 /* and its removal. */

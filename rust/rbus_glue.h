@@ -163,6 +163,11 @@ void rbus_device_unregister(struct rbus_device *rdev);
  */
 int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
+/* The slow path of rbus_event_dispatch(), for a suspended child: Rust. */
+void rbus_event_dispatch_suspended(struct rbus_device *rdev,
+				   const struct rbus_child_ops *ops,
+				   u32 kind, u64 seq, u64 payload);
+
 /**
  * struct rbus_call - a child-to-bus call in progress
  * @scp: its rbus_call_srcu read-side cookie

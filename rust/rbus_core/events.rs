@@ -6,8 +6,9 @@
 //! C header: [`include/linux/rbus.h`](../../include/linux/rbus.h)
 //!
 //! Child drivers live in other modules, in Rust or in C, so they publish and unpublish through
-//! `rbus_child_publish()` and `rbus_child_unpublish()`, and controllers raise events through
-//! `rbus_event_dispatch()`, all of which `rust/exports.c` exports. The table is read inside a
+//! `rbus_child_publish()` and `rbus_child_unpublish()`, which `rust/exports.c` exports, and
+//! controllers raise events through `rbus_event_dispatch()`, whose fast path stays C
+//! (`rust/rbus_dispatch.c`, for its cost) and calls the slow path here. The table is read inside a
 //! read-side section of the controller's SRCU-fast domain, `ssp`: unpublishing clears it, then
 //! waits for that domain's grace period, so once it returns no call into the table is running and
 //! none can start. The bus type unpublishes whatever table is left before a driver's `remove`.
@@ -150,23 +151,6 @@ unsafe fn flush(rdev: *mut ffi::rbus_device) {
     unsafe { Counter::EventsDropped.add(rdev, dropped.into()) };
 }
 
-/// `READ_ONCE()`, inline: the fast path of [`rbus_event_dispatch`] reads with it.
-///
-/// 7.3's `Atomic::load()` is a call of a C helper, which an out-of-tree module cannot inline;
-/// the kernel's own `File::flags()` reads a field for `READ_ONCE()` the same way.
-///
-/// # Safety
-///
-/// `ptr` must be valid for reads and aligned, and every write to it a `WRITE_ONCE()` or an atomic
-/// store.
-#[inline(always)]
-unsafe fn read_once<T: Copy>(ptr: *const T) -> T {
-    // FIXME(read_once): Replace with `read_once` when available on the Rust side.
-    //
-    // SAFETY: By the safety requirements `ptr` is valid for reads and aligned.
-    unsafe { ptr.read_volatile() }
-}
-
 /// The published table of `rdev`, as an atomic pointer.
 ///
 /// # Safety
@@ -174,8 +158,8 @@ unsafe fn read_once<T: Copy>(ptr: *const T) -> T {
 /// `rdev` must be a valid child for `'a`.
 unsafe fn child_ops<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<*const ffi::rbus_child_ops> {
     // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its `child_ops`.
-    // Every other access to it is atomic too, or a `READ_ONCE()` (`read_once()` here, and
-    // `srcu_dereference()` in C's benchmark).
+    // Every other access to it is atomic too, or a `READ_ONCE()` (`srcu_dereference()` in
+    // `rust/rbus_dispatch.c` and in C's benchmark).
     unsafe { Atomic::from_ptr(&raw mut (*rdev).child_ops) }
 }
 
@@ -209,8 +193,8 @@ unsafe fn resume_lock<'a>(rdev: *mut ffi::rbus_device) -> &'a Mutex<()> {
 /// `rdev` must be a valid child for `'a`.
 unsafe fn suspended<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<bool> {
     // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its flag. Every
-    // other access to it is atomic too, or a `READ_ONCE()` (`read_once()` here, and C's
-    // benchmark).
+    // other access to it is atomic too, or a `READ_ONCE()` (in `rust/rbus_dispatch.c` and
+    // C's benchmark).
     unsafe { Atomic::from_ptr(&raw mut (*rdev).suspended) }
 }
 
@@ -461,55 +445,25 @@ unsafe fn dispatch_suspended(
     unsafe { deliver(rdev, ops, ev) };
 }
 
-/// Delivers an event to a child: see `rbus_event_dispatch()` in `rust/rbus_glue.h`.
-///
-/// The protected bus-to-child call. Its fast path is a read-side section of the child's
-/// SRCU-fast domain, two loads (the table and the `suspended` flag), the call and one per-CPU
-/// increment: no atomic, no shared cache line written.
-///
-/// Returns 0 when the event was delivered, queued or dropped, and `-ENODEV` when no table is
-/// published.
+/// The slow path of `rbus_event_dispatch()` (`rust/rbus_dispatch.c`), which calls it when the
+/// child is suspended: see [`dispatch_suspended`].
 ///
 /// # Safety
 ///
-/// `rdev` must be a child the caller registered and has not unregistered yet.
+/// `rdev` must be a registered child, and `ops` its table as read inside a read-side section of
+/// its domain that lasts the call.
 #[no_mangle]
-unsafe extern "C" fn rbus_event_dispatch(
+unsafe extern "C" fn rbus_event_dispatch_suspended(
     rdev: *mut ffi::rbus_device,
+    ops: *const ffi::rbus_child_ops,
     kind: u32,
     seq: u64,
     payload: u64,
-) -> c_int {
-    // SAFETY: By the safety requirements `rdev` is registered for this call.
-    let Some(srcu) = (unsafe { domain(rdev) }) else {
-        return ENODEV.to_errno();
-    };
-    let _guard = srcu.read_lock();
-
-    // `srcu_dereference()`, which is a `READ_ONCE()`: the reads of the table's members depend on
-    // its address, so, as in C, they see the table as it was before its release store.
-    //
-    // SAFETY: By the safety requirements `rdev` is valid for this call, and every write to
-    // `child_ops` is an atomic store.
-    let ops = unsafe { read_once(&raw const (*rdev).child_ops) };
-    if ops.is_null() {
-        return ENODEV.to_errno();
-    }
+) {
     let ev = ffi::rbus_event { kind, seq, payload };
 
-    // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
-    //
-    // SAFETY: By the safety requirements `rdev` is valid for this call, and every write to
-    // `suspended` is an atomic store.
-    if !cfg!(rbus_break = "skip-pm") && unsafe { read_once(&raw const (*rdev).suspended) } {
-        // SAFETY: `ops` was read from `child_ops` inside the read-side section `_guard` holds
-        // until this returns.
-        unsafe { dispatch_suspended(rdev, ops, ev) };
-    } else {
-        // SAFETY: As above.
-        unsafe { deliver(rdev, ops, ev) };
-    }
-    0
+    // SAFETY: By the safety requirements, which are `dispatch_suspended()`'s.
+    unsafe { dispatch_suspended(rdev, ops, ev) };
 }
 
 /// D0 exit of the events of `rdev`: from here on they wait in the queue. Sets the flag, then
