@@ -296,7 +296,7 @@ static int __init rbus_bench_init(void)
 	if (loops <= 0 || nruns <= 0)
 		return -EINVAL;
 
-	ret = rbus_helper_init_srcu_struct_fast(&bench_srcu);
+	ret = init_srcu_struct_fast(&bench_srcu);
 	if (ret)
 		return ret;
 	bench_parent = faux_device_create("rbus-bench", NULL, NULL);

@@ -17,6 +17,8 @@ pub mod rbus;
 mod bus;
 #[path = "../rust/rbus_core/bus_nr.rs"]
 mod bus_nr;
+#[path = "../rust/rbus_core/calls.rs"]
+mod calls;
 #[path = "../rust/rbus_core/chardev.rs"]
 mod chardev;
 #[path = "../rust/rbus_core/device.rs"]
@@ -29,10 +31,14 @@ mod events;
 mod host;
 #[path = "../rust/rbus_core/power.rs"]
 mod power;
+#[path = "../rust/rbus_core/queue.rs"]
+mod queue;
 #[path = "../rust/rbus_core/stats.rs"]
 mod stats;
 #[path = "../rust/rbus_core/table.rs"]
 mod table;
+#[path = "../rust/rbus_core/wait.rs"]
+mod wait;
 
 #[path = "../rust/rbus/tests.rs"]
 mod kunit;

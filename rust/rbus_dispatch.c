@@ -24,9 +24,7 @@ int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload
 	scp = srcu_read_lock_fast(rdev->ssp);
 	ops = srcu_dereference(rdev->child_ops, rdev->ssp);
 	if (ops) {
-		/* Test-only: `make check RBUS_BREAK=skip-pm` must go red. */
-		if (!IS_ENABLED(CONFIG_RBUS_BREAK_SKIP_PM) &&
-		    unlikely(READ_ONCE(rdev->suspended))) {
+		if (unlikely(READ_ONCE(rdev->suspended))) {
 			rbus_event_dispatch_suspended(rdev, ops, kind, seq, payload);
 		} else {
 			ops->event(ops->context, kind, seq, payload);

@@ -10,6 +10,7 @@
 
 #include <linux/device.h>
 #include <linux/rbus.h>
+#include <linux/srcu.h>
 
 struct file;
 struct poll_table_struct;
@@ -28,12 +29,15 @@ struct srcu_struct;
  *	it first, or fails with -EAGAIN. Suspend sets it, then waits out the
  *	calls that started before; calls only read it
  * @busy_jiffies: when a call last marked the host busy
+ * @calls_srcu: the SRCU-fast domain of its children's child-to-bus calls;
+ *	removing a child and suspending the host wait for it
  */
 struct rbus_host {
 	struct device dev;
 	int nr;
 	bool suspended;
 	unsigned long busy_jiffies;
+	struct srcu_struct calls_srcu;
 };
 
 /**
@@ -42,8 +46,9 @@ struct rbus_host {
  * @reg_read: likewise
  * @reg_write: likewise
  * @subscribe: likewise
- * @submit: start an asynchronous request; see rbus_request_complete(). Runs
- *	under the child's queue lock
+ * @submit: start an asynchronous request, which the controller gives back
+ *	exactly once with rbus_request_complete(): inline, from a work item or
+ *	from a timer alike, as no lock of the queue is held
  *
  * The bus core calls these inside an SRCU-fast read-side critical section
  * that rbus_device_unregister() waits for, so the controller may free @ctx
@@ -74,12 +79,6 @@ struct rbus_device_stats {
 	u64 events_deferred;
 	u64 events_dropped;
 };
-
-/*
- * Child-to-bus calls run inside it; removing a child and suspending a host
- * wait for them.
- */
-extern struct srcu_struct rbus_call_srcu;
 
 /* Hosts: rust/rbus_core/host.rs. */
 
@@ -168,31 +167,8 @@ void rbus_event_dispatch_suspended(struct rbus_device *rdev,
 				   const struct rbus_child_ops *ops,
 				   u32 kind, u64 seq, u64 payload);
 
-/**
- * struct rbus_call - a child-to-bus call in progress
- * @scp: its rbus_call_srcu read-side cookie
- * @held: the host whose runtime PM usage count the call holds, or NULL
- */
-struct rbus_call {
-	struct srcu_ctr __percpu *scp;
-	struct rbus_host *held;
-};
-
-/* Internal to rbus_core: the protection of every child-to-bus call. */
-const struct rbus_hw_ops *rbus_call_begin(struct rbus_device *rdev, u32 flags,
-					  struct rbus_call *call);
-void rbus_call_end(struct rbus_device *rdev, struct rbus_call *call);
-
-/* The request queue: rbus_queue.c. */
+/* The request queue: rust/rbus_core/queue.rs. */
 struct rbus_client;
-
-void rbus_queue_init(struct rbus_device *rdev);
-void rbus_queue_revoke(struct rbus_device *rdev);
-void rbus_queue_reopen(struct rbus_device *rdev);
-void rbus_queue_kill(struct rbus_device *rdev);
-int rbus_queue_suspend(struct rbus_device *rdev);
-void rbus_queue_resume(struct rbus_device *rdev);
-extern const struct attribute_group rbus_queue_group;
 
 struct rbus_client *rbus_client_open(struct rbus_device *rdev);
 void rbus_client_close(struct rbus_client *client);
@@ -209,7 +185,6 @@ __poll_t rbus_client_poll(struct rbus_client *client, struct file *file,
 int rbus_client_info(struct rbus_client *client, struct rbus_info *info);
 void rbus_device_post_event(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
-u32 rbus_request_op(const struct rbus_request *req);
 const u8 *rbus_request_tx(const struct rbus_request *req, u32 *len);
 u32 rbus_request_rx_len(const struct rbus_request *req);
 void rbus_request_complete(struct rbus_request *req, int status, const u8 *rx, u32 len);

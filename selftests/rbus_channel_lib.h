@@ -7,10 +7,23 @@
 #define RBUS_CHANNEL_LIB_H
 
 #include <poll.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <linux/rbus.h>
 
 #include "rbus_lib.h"
+
+/* The UAPI layout, asserted with the same numbers in rust/rbus/uapi.rs. */
+_Static_assert(sizeof(struct rbus_req) == 88, "rbus_req");
+_Static_assert(offsetof(struct rbus_req, tx) == 24, "rbus_req.tx");
+_Static_assert(sizeof(struct rbus_submit) == 24, "rbus_submit");
+_Static_assert(offsetof(struct rbus_submit, reserved) == 16, "rbus_submit.reserved");
+_Static_assert(sizeof(struct rbus_cancel) == 16, "rbus_cancel");
+_Static_assert(sizeof(struct rbus_info) == 96, "rbus_info");
+_Static_assert(offsetof(struct rbus_info, compatible) == 32, "rbus_info.compatible");
+_Static_assert(sizeof(struct rbus_record) == 96, "rbus_record");
+_Static_assert(offsetof(struct rbus_record, payload) == 24, "rbus_record.payload");
+_Static_assert(offsetof(struct rbus_record, data) == 32, "rbus_record.data");
 
 #define NEW_DEVICE	ACPI_CTRL_DIR "/new_device"
 #define DELETE_DEVICE	ACPI_CTRL_DIR "/delete_device"

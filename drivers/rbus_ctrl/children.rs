@@ -112,7 +112,7 @@ impl Children {
     pub(crate) fn new(dev: &device::Device, max: usize) -> impl PinInit<Self, Error> + '_ {
         pin_init::pin_init_scope(move || {
             let host = rbus::Host::new(dev, rbus::BusNumber::new()?)?;
-            let srcu = Arc::pin_init(SrcuFast::new(), GFP_KERNEL)?;
+            let srcu = Arc::pin_init(crate::new_srcu_fast!(), GFP_KERNEL)?;
             Ok(try_pin_init!(Self {
                 host,
                 max,

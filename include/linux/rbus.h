@@ -21,7 +21,6 @@ struct rbus_device_stats;
 struct rbus_host;
 struct rbus_hw_ops;
 struct srcu_struct;
-struct task_struct;
 
 /**
  * DOC: Ownership and teardown
@@ -173,7 +172,7 @@ struct rbus_device {
 	struct rbus_device_stats __percpu *stats;
 	/*
 	 * The controller's implementation of child-to-bus calls, or NULL once
-	 * the child is removed; readers hold rbus_call_srcu.
+	 * the child is removed; readers hold the host's calls_srcu.
 	 */
 	const struct rbus_hw_ops __rcu *hw;
 	void *hw_ctx;	/* context of @hw */
@@ -189,23 +188,8 @@ struct rbus_device {
 	unsigned int queue_len;	/* number of queued events */
 	bool resuming;	/* resume is delivering @queue; new events wait */
 	struct mutex resume_lock;	/* held while resume drains @queue */
-	spinlock_t req_lock;	/* protects the request queue and clients */
-	/* Requests in flight, waiting or started, in submit order. */
-	struct list_head req_pending;
-	struct list_head req_clients;	/* the open struct rbus_client */
-	wait_queue_head_t req_room;	/* submitters wait for room here */
-	unsigned int req_count;	/* in flight, at most RBUS_QUEUE_DEPTH */
-	unsigned int req_started;	/* of them, those the controller holds */
-	bool req_held;	/* suspended: new requests wait for resume */
-	bool req_dead;	/* removed: no request is taken any more */
-	bool req_closed;	/* unbound since the last probe: no client opens */
-	/* The thread handing requests to the controller, or NULL. */
-	struct task_struct *req_starter;
-	u64 req_submitted;	/* requests taken */
-	u64 req_completed;	/* completed with status 0 */
-	u64 req_cancelled;	/* completed with -ECANCELED */
-	u64 req_failed;	/* completed with another error */
-	u64 req_events_dropped;	/* events an open client missed */
+	/* The request queue and its clients: rust/rbus_core/queue.rs. */
+	void *requests;
 };
 
 /**

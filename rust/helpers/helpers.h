@@ -13,19 +13,25 @@ struct device;
 struct device_driver;
 struct srcu_ctr;
 struct srcu_struct;
+struct wait_queue_head;
 
 int rbus_helper_device_match_driver_override(struct device *dev,
 					     const struct device_driver *drv);
 
 void rbus_helper_pm_suspend_ignore_children(struct device *dev, bool enable);
+void rbus_helper_pm_runtime_get_noresume(struct device *dev);
+void rbus_helper_pm_runtime_mark_last_busy(struct device *dev);
+int rbus_helper_pm_runtime_put_autosuspend(struct device *dev);
+int rbus_helper_pm_runtime_resume_and_get(struct device *dev);
 
 void __percpu *rbus_helper___alloc_percpu(size_t size, size_t align);
 u64 *rbus_helper_per_cpu_ptr(u64 __percpu *ptr, unsigned int cpu);
 void rbus_helper_this_cpu_add(u64 __percpu *ptr, u64 val);
 
 /* Exported: the SRCU-fast domains of other modules use them too. */
-int rbus_helper_init_srcu_struct_fast(struct srcu_struct *ssp);
 struct srcu_ctr __percpu *rbus_helper_srcu_read_lock_fast(struct srcu_struct *ssp);
 void rbus_helper_srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr __percpu *scp);
+
+bool rbus_helper_waitqueue_active(struct wait_queue_head *wq_head);
 
 #endif /* RBUS_HELPERS_H */

@@ -9,12 +9,6 @@
 
 #include "helpers.h"
 
-int rbus_helper_init_srcu_struct_fast(struct srcu_struct *ssp)
-{
-	return init_srcu_struct_fast(ssp);
-}
-EXPORT_SYMBOL_GPL(rbus_helper_init_srcu_struct_fast);
-
 struct srcu_ctr __percpu *rbus_helper_srcu_read_lock_fast(struct srcu_struct *ssp)
 {
 	return srcu_read_lock_fast(ssp);

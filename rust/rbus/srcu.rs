@@ -14,11 +14,25 @@ use kernel::{
     bindings,
     error::to_result,
     prelude::*,
+    sync::LockClassKey,
     types::{
         NotThreadSafe,
         Opaque, //
     },
 };
+
+/// Creates an [`SrcuFast`] domain whose lockdep class is this call site's, as
+/// `init_srcu_struct_fast()` gives each of its call sites one: domains of different owners must
+/// not share a class, or lockdep takes waiting on one for waiting on the other.
+#[macro_export]
+macro_rules! new_srcu_fast {
+    () => {
+        $crate::rbus::srcu::SrcuFast::new(
+            ::kernel::c_str!(::core::concat!(::core::file!(), ":", ::core::line!())),
+            ::kernel::static_lock_class!(),
+        )
+    };
+}
 
 /// An SRCU-fast domain.
 ///
@@ -35,14 +49,17 @@ pub struct SrcuFast {
 }
 
 impl SrcuFast {
-    /// Creates a domain.
-    pub fn new() -> impl PinInit<Self, Error> {
+    /// Creates a domain named `name`, whose lockdep class is `key`; see [`new_srcu_fast!`].
+    pub fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             // INVARIANT: on success the C initializer leaves a valid SRCU-fast domain, pinned
             // from here on.
             inner <- Opaque::try_ffi_init(|ptr: *mut bindings::srcu_struct| {
-                // SAFETY: `ptr` points to pinned, uninitialized memory for a `srcu_struct`.
-                to_result(unsafe { ffi::rbus_helper_init_srcu_struct_fast(ptr) })
+                // SAFETY: `ptr` points to pinned, uninitialized memory for a `srcu_struct`; the
+                // name and the class are static.
+                to_result(unsafe {
+                    bindings::__init_srcu_struct_fast(ptr, name.as_char_ptr(), key.as_ptr())
+                })
             }),
         })
     }

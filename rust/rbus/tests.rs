@@ -20,7 +20,6 @@ mod tests {
             Client,
             HwRequest, //
         },
-        srcu::SrcuFast,
         ticker::Tick,
         uapi,
         BusNumber,
@@ -124,7 +123,7 @@ mod tests {
 
     #[test]
     fn srcu_fast_read_sections_nest_and_end() -> Result {
-        let srcu = KBox::pin_init(SrcuFast::new(), GFP_KERNEL)?;
+        let srcu = KBox::pin_init(crate::new_srcu_fast!(), GFP_KERNEL)?;
 
         // With no reader, a grace period ends at once.
         srcu.synchronize();
@@ -142,7 +141,7 @@ mod tests {
 
     #[test]
     fn srcu_fast_synchronize_waits_for_readers() -> Result {
-        let srcu = Arc::pin_init(SrcuFast::new(), GFP_KERNEL)?;
+        let srcu = Arc::pin_init(crate::new_srcu_fast!(), GFP_KERNEL)?;
         let done = Arc::new(AtomicBool::new(false), GFP_KERNEL)?;
 
         let guard = srcu.read_lock();

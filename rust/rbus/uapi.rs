@@ -5,7 +5,9 @@
 //! C header: [`include/uapi/linux/rbus.h`](../../include/uapi/linux/rbus.h)
 //!
 //! Mirrors of the header's structs. Their sizes and offsets are asserted here and, with the
-//! same numbers, by `static_assert`s in `rust/rbus_queue.c`, so neither side can drift.
+//! same numbers, by `static_assert`s in `selftests/rbus_channel_lib.h`, which every channel test
+//! compiles against the header, so neither side can drift. bindgen's view of the bus core's C
+//! entry points uses these types for the header's (`rust/rbus/ffi.rs`).
 
 use kernel::{
     ioctl::{

@@ -16,6 +16,10 @@ use super::{
     },
     events,
     power,
+    queue::{
+        self,
+        Queue, //
+    },
     stats,
     table::Table, //
 };
@@ -131,7 +135,7 @@ extern "C" fn probe_callback(dev: *mut bindings::device) -> c_int {
     // reaches the next.
     //
     // SAFETY: `rdev` is a valid child.
-    unsafe { ffi::rbus_queue_reopen(rdev) };
+    unsafe { Queue::of(rdev) }.reopen();
 
     // A device bound through `driver_override` may have no id entry.
     //
@@ -148,7 +152,7 @@ extern "C" fn probe_callback(dev: *mut bindings::device) -> c_int {
     };
     if ret != 0 {
         // SAFETY: `rdev` is a valid child.
-        unsafe { ffi::rbus_queue_revoke(rdev) };
+        unsafe { Queue::of(rdev) }.revoke();
     }
     ret
 }
@@ -173,7 +177,7 @@ extern "C" fn remove_callback(dev: *mut bindings::device) {
     // Whatever the driver left in the request queue fails with `-ENODEV`.
     //
     // SAFETY: `rdev` is a valid child.
-    unsafe { ffi::rbus_queue_revoke(rdev) };
+    unsafe { Queue::of(rdev) }.revoke();
 }
 
 /// Runtime PM of the children.
@@ -187,7 +191,7 @@ static PM_OPS: Table<bindings::dev_pm_ops> = Table::new(bindings::dev_pm_ops {
 static DEV_GROUPS: Table<[*const bindings::attribute_group; 4]> = Table::new([
     device::GROUP.as_ptr(),
     stats::GROUP.as_ptr(),
-    &raw const ffi::rbus_queue_group,
+    queue::GROUP.as_ptr(),
     ptr::null(),
 ]);
 

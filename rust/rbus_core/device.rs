@@ -7,15 +7,19 @@
 //!
 //! Controllers live in other modules, so they add and remove children through
 //! `rbus_device_add()` and `rbus_device_unregister()`, which `rust/exports.c` exports with
-//! `rbus_device_addr()`. The request queue is still C (`rust/rbus_queue.c`), as are the
-//! child-to-bus calls (`rust/rbus_glue.c`), which read `hw` inside a read-side section of
-//! `rbus_call_srcu`; the events a child holds are `events.rs`'s.
+//! `rbus_device_addr()`. The child-to-bus calls (`calls.rs`) read `hw` inside a read-side section
+//! of the host's `calls_srcu`; the request queue is `queue.rs`'s, and the events a child holds
+//! are `events.rs`'s.
 //!
 //! The attributes are read-only statics, as `DEVICE_ATTR_RO()` declares them in C, and the bus
 //! type gives them to every child through its `dev_groups`.
 
 use super::{
     bus::BUS_TYPE,
+    queue::{
+        self,
+        Queue, //
+    },
     table::Table, //
 };
 use crate::rbus::ffi;
@@ -136,6 +140,7 @@ extern "C" fn release_callback(dev: *mut bindings::device) {
         bindings::free_percpu((*rdev).stats.cast());
         bindings::mutex_destroy(&raw mut (*rdev).ops_lock);
         bindings::mutex_destroy(&raw mut (*rdev).resume_lock);
+        queue::release(rdev);
     }
 
     // Test-only: `make check RBUS_BREAK=leak` must go red.
@@ -253,7 +258,17 @@ unsafe fn add(
             c"&rdev->ops_lock".as_char_ptr(),
             static_lock_class!().as_ptr(),
         );
-        ffi::rbus_queue_init(rdev);
+    }
+    // SAFETY: `rdev` is valid and has no queue yet.
+    if let Err(e) = unsafe { queue::init(rdev) } {
+        // SAFETY: Nothing else has the child: the reverse of the above.
+        unsafe {
+            bindings::free_percpu((*rdev).stats.cast());
+            bindings::mutex_destroy(&raw mut (*rdev).ops_lock);
+            bindings::mutex_destroy(&raw mut (*rdev).resume_lock);
+            drop(KBox::from_raw(rdev));
+        }
+        return Err(e);
     }
 
     // SAFETY: `rdev` is valid, and its device zeroed, not yet initialized. By the safety
@@ -335,8 +350,9 @@ unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
     unsafe {
         bindings::__pm_runtime_disable(dev, true);
         bindings::device_del(dev);
-        ffi::rbus_queue_kill(rdev);
     }
+    // SAFETY: `rdev` is valid.
+    unsafe { Queue::of(rdev) }.kill();
 
     // Cut the child-to-bus calls off: `RCU_INIT_POINTER(rdev->hw, NULL)`. Storing null needs no
     // release ordering, so a relaxed store, which is `WRITE_ONCE()`, is all it does.
@@ -348,10 +364,10 @@ unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
     // Wait for the calls still running, so that the controller may free their context once this
     // returns; then drop the reference `rbus_device_add()` returned.
     //
-    // SAFETY: `rbus_call_srcu` is a static domain, set up when the module loaded, and this runs
-    // in process context outside its read-side sections. The reference is the caller's.
+    // SAFETY: The host's domain lives as long as the host, which outlives its children, and this
+    // runs in process context outside its read-side sections. The reference is the caller's.
     unsafe {
-        bindings::synchronize_srcu(&raw mut ffi::rbus_call_srcu);
+        bindings::synchronize_srcu(&raw mut (*(*rdev).host).calls_srcu);
         bindings::put_device(dev);
     }
 }

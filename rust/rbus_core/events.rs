@@ -478,6 +478,11 @@ pub(crate) unsafe fn suspend(rdev: *mut ffi::rbus_device) {
         return;
     };
 
+    // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
+    if cfg!(rbus_break = "skip-pm") {
+        return;
+    }
+
     // SAFETY: By the safety requirements `rdev` is valid for this call.
     unsafe { suspended(rdev) }.store(true, Relaxed);
     srcu.synchronize();

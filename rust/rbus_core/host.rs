@@ -7,8 +7,8 @@
 //!
 //! Controllers live in other modules, so they add and remove their host through
 //! `rbus_host_add()` and `rbus_host_unregister()`, which `rust/exports.c` exports. The
-//! child-to-bus calls (`rbus_call_begin()` in `rust/rbus_glue.c`) read the host's `suspended`
-//! flag inside a read-side section of `rbus_call_srcu`, and resume a suspended host first.
+//! child-to-bus calls (`calls.rs`) read the host's `suspended` flag inside a read-side section of
+//! the host's own SRCU-fast domain, `calls_srcu`, and resume a suspended host first.
 
 use super::table::Table;
 use crate::rbus::ffi;
@@ -51,15 +51,15 @@ unsafe fn set_suspended(host: *mut ffi::rbus_host, suspended: bool) {
 
 /// Runtime suspend, the controller's D0 exit: sets the flag, then waits out the child-to-bus
 /// calls that started before it. From then on a call resumes the host first, or fails with
-/// `-EAGAIN` if it may not sleep. `rbus_call_srcu` is shared by every controller, so this also
-/// waits for calls on other controllers; they are short.
+/// `-EAGAIN` if it may not sleep. The domain is this host's alone: calls on other controllers
+/// are not waited for.
 extern "C" fn runtime_suspend_callback(dev: *mut bindings::device) -> c_int {
     // SAFETY: The PM core suspends a registered device, and only hosts have this device type.
     unsafe { set_suspended(to_rbus_host(dev), true) };
 
-    // SAFETY: `rbus_call_srcu` is a static domain, set up when the module loaded. Runtime PM
+    // SAFETY: The host's domain lives from `rbus_host_add()` to its release. Runtime PM
     // callbacks run in process context, outside any of its read-side sections.
-    unsafe { bindings::synchronize_srcu(&raw mut ffi::rbus_call_srcu) };
+    unsafe { bindings::synchronize_srcu(&raw mut (*to_rbus_host(dev)).calls_srcu) };
     0
 }
 
@@ -73,8 +73,14 @@ extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> c_int {
 /// Frees the host once its last reference is gone.
 extern "C" fn release_callback(dev: *mut bindings::device) {
     // SAFETY: The driver core releases a device of this type when its last reference is gone,
-    // so nothing uses the host any more. `rbus_host_add()` allocated it as a `KBox`.
-    drop(unsafe { KBox::from_raw(to_rbus_host(dev)) });
+    // so nothing uses the host any more: no call is in its domain, which a call enters only
+    // with a reference on a child, whose parent the host is. `rbus_host_add()` allocated the
+    // host as a `KBox`, and initialized the domain before the device.
+    unsafe {
+        let host = to_rbus_host(dev);
+        bindings::cleanup_srcu_struct(&raw mut (*host).calls_srcu);
+        drop(KBox::from_raw(host));
+    }
 }
 
 /// The runtime PM of a host: `RUNTIME_PM_OPS()` with no idle callback.
@@ -103,6 +109,17 @@ unsafe fn add(parent: *mut bindings::device, nr: c_int) -> Result<*mut ffi::rbus
     // members are integers, a `bool`, pointers and options of function pointers.
     let mut host = unsafe { host.assume_init() };
     host.nr = nr;
+    // Each host's domain has the lockdep class of this call site, as `init_srcu_struct_fast()`
+    // gives one.
+    //
+    // SAFETY: The domain is zeroed, not yet initialized; the name and the class are static.
+    to_result(unsafe {
+        bindings::__init_srcu_struct_fast(
+            &raw mut host.calls_srcu,
+            c"&host->calls_srcu".as_char_ptr(),
+            kernel::static_lock_class!().as_ptr(),
+        )
+    })?;
 
     // From `device_initialize()` on the device's reference count owns the host, and
     // `release_callback()` frees it.

@@ -6,14 +6,13 @@
 //!
 //! A child's power state covers both of its interfaces. On suspend its request queue goes
 //! first, and refuses while the controller holds requests; then its events start to wait
-//! (`events.rs`). On resume the events that waited go first, then the requests. The request
-//! queue is still C (`rust/rbus_queue.c`).
+//! (`events.rs`). On resume the events that waited go first, then the requests (`queue.rs`).
 
 use super::{
     device::to_rbus_device,
-    events, //
+    events,
+    queue::Queue, //
 };
-use crate::rbus::ffi;
 use kernel::{
     bindings,
     prelude::*, //
@@ -25,10 +24,9 @@ pub(crate) extern "C" fn runtime_suspend_callback(dev: *mut bindings::device) ->
     // `rbus_device_unregister()` disables before it unregisters the device.
     let rdev = unsafe { to_rbus_device(dev) };
 
-    // SAFETY: `rdev` is a registered child, and runtime PM callbacks run in process context.
-    let ret = unsafe { ffi::rbus_queue_suspend(rdev) };
-    if ret != 0 {
-        return ret;
+    // SAFETY: `rdev` is a registered child.
+    if let Err(e) = unsafe { Queue::of(rdev) }.suspend() {
+        return e.to_errno();
     }
 
     // SAFETY: `rdev` is a registered child, and this may sleep.
@@ -45,7 +43,7 @@ pub(crate) extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> 
     // SAFETY: `rdev` is a registered child, and runtime PM callbacks run in process context.
     unsafe {
         events::resume(rdev);
-        ffi::rbus_queue_resume(rdev);
+        Queue::of(rdev).resume(rdev);
     }
     0
 }

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Child-to-bus calls: the table `rbus_query_interface()` fills, and the protection of every call.
+//!
+//! C header: [`include/linux/rbus.h`](../../include/linux/rbus.h)
+//!
+//! Like a KMDF bus interface, the table holds one reference on its context, the child, taken by
+//! `rbus_query_interface()` (InterfaceReference) and dropped by its `put` (InterfaceDereference).
+//! Each call runs the controller's implementation inside a read-side section of its host's
+//! SRCU-fast domain, `calls_srcu`, with the host active:
+//!
+//! - Removing a child clears its `hw` and then waits for that domain's grace period, so the
+//!   controller may free the calls' context once `rbus_device_unregister()` returns. A call that
+//!   finds `hw` cleared fails with `-ENODEV` and touches nothing of the controller's.
+//! - Suspending a host sets its `suspended` flag and then waits for the same grace period, so a
+//!   call only reads the flag. A call that finds it set resumes the host outside the read-side
+//!   section, since the suspend waits for that section, and holds it active until it ends; with
+//!   `RBUS_CALL_NOWAIT` it fails with `-EAGAIN` instead.
+//!
+//! Each host has its own domain, so one controller's suspend or child removal never waits for
+//! the calls of another.
+
+use super::stats::Counter;
+use crate::rbus::ffi;
+use kernel::{
+    bindings,
+    error::from_result,
+    prelude::*,
+    sync::atomic::{
+        Acquire,
+        Atomic,
+        Relaxed, //
+    }, //
+};
+
+use core::ptr;
+
+/// A child-to-bus call in progress: ends when dropped.
+///
+/// # Invariants
+///
+/// `rdev` is a valid child whose `hw` was set when the call began, inside a read-side section of
+/// its host's `calls_srcu` entered with `scp`. `hw` is the table read then, valid until the call
+/// ends. If `held`, the call holds a reference and a runtime PM usage count of the host.
+pub(crate) struct Call {
+    rdev: *mut ffi::rbus_device,
+    host: *mut ffi::rbus_host,
+    scp: *mut bindings::srcu_ctr,
+    hw: *const ffi::rbus_hw_ops,
+    held: bool,
+}
+
+impl Call {
+    /// Begins a call on `rdev`: see the module documentation. `flags` may hold
+    /// `RBUS_CALL_NOWAIT`.
+    ///
+    /// Fails with `ENODEV` once the child is removed, with `EAGAIN` if the host is suspended
+    /// and `flags` has `RBUS_CALL_NOWAIT`, or with the error of its resume.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child for the duration of the call.
+    pub(crate) unsafe fn begin(rdev: *mut ffi::rbus_device, flags: u32) -> Result<Self> {
+        // SAFETY: By the safety requirements `rdev` is valid; a child's host outlives it, as the
+        // parent of its device.
+        let host = unsafe { (*rdev).host };
+        // SAFETY: As above; `calls_srcu` lives as long as the host.
+        let ssp = unsafe { &raw mut (*host).calls_srcu };
+        let mut held = false;
+        let err = loop {
+            // SAFETY: The host's domain is initialized from `rbus_host_add()` to its release.
+            let scp = unsafe { ffi::rbus_helper_srcu_read_lock_fast(ssp) };
+            // `srcu_dereference()`: the removal clears `hw` before it waits for the domain.
+            //
+            // SAFETY: `rdev` is valid, and every access to `hw` while the child is added is
+            // atomic.
+            let hw = unsafe { Atomic::from_ptr(&raw mut (*rdev).hw) }.load(Acquire);
+            if hw.is_null() {
+                // SAFETY: Entered above with `scp`.
+                unsafe { ffi::rbus_helper_srcu_read_unlock_fast(ssp, scp) };
+                break ENODEV;
+            }
+            // SAFETY: The host is valid, and only its runtime PM callbacks write the flag, with
+            // an atomic store.
+            let suspended = unsafe { Atomic::from_ptr(&raw mut (*host).suspended) }.load(Relaxed);
+            // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
+            if held || cfg!(rbus_break = "skip-pm") || !suspended {
+                // SAFETY: `rdev` is valid.
+                unsafe { Counter::Calls.add(rdev, 1) };
+                // INVARIANT: inside the read-side section with `hw` set, holding the host if
+                // `held`.
+                return Ok(Self {
+                    rdev,
+                    host,
+                    scp,
+                    hw,
+                    held,
+                });
+            }
+            // SAFETY: Entered above with `scp`.
+            unsafe { ffi::rbus_helper_srcu_read_unlock_fast(ssp, scp) };
+            if flags & ffi::RBUS_CALL_NOWAIT != 0 {
+                break EAGAIN;
+            }
+            // SAFETY: The host is valid; the reference keeps it so while the call resumes it
+            // outside the read-side section, and `resume_and_get` may sleep here.
+            let ret = unsafe {
+                bindings::get_device(&raw mut (*host).dev);
+                ffi::rbus_helper_pm_runtime_resume_and_get(&raw mut (*host).dev)
+            };
+            if ret < 0 {
+                // SAFETY: The reference taken above.
+                unsafe { bindings::put_device(&raw mut (*host).dev) };
+                break Error::from_errno(ret);
+            }
+            held = true;
+        };
+        if held {
+            Self::unhold(host);
+        }
+        Err(err)
+    }
+
+    /// The controller's table.
+    pub(crate) fn hw(&self) -> &ffi::rbus_hw_ops {
+        // SAFETY: By the type invariants `hw` is valid until the call ends.
+        unsafe { &*self.hw }
+    }
+
+    /// The context of the controller's table.
+    pub(crate) fn ctx(&self) -> *mut c_void {
+        // SAFETY: By the type invariants `rdev` is valid; `hw_ctx` is written before the child is
+        // added and never changes.
+        unsafe { (*self.rdev).hw_ctx }
+    }
+
+    /// Drops the host's usage count and reference that a call took to resume it.
+    fn unhold(host: *mut ffi::rbus_host) {
+        // SAFETY: The caller holds a reference and a usage count of the valid `host`.
+        unsafe {
+            ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*host).dev);
+            bindings::put_device(&raw mut (*host).dev);
+        }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        let host = self.host;
+        // Keeps an allowed host awake while calls come, with at most one store a jiffy: otherwise
+        // the calls only read the line.
+        //
+        // SAFETY: `jiffies` is the kernel's tick counter, which it only ever updates atomically.
+        let now = unsafe { ptr::read_volatile(&raw const bindings::jiffies) };
+        // SAFETY: By the type invariants the host is valid, and `busy_jiffies` only ever accessed
+        // atomically.
+        let busy = unsafe { Atomic::from_ptr(&raw mut (*host).busy_jiffies) };
+        if busy.load(Relaxed) != now {
+            busy.store(now, Relaxed);
+            // SAFETY: The host is valid.
+            unsafe { ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*host).dev) };
+        }
+        // SAFETY: By the type invariants the section was entered with `scp` on this domain.
+        unsafe { ffi::rbus_helper_srcu_read_unlock_fast(&raw mut (*host).calls_srcu, self.scp) };
+        if self.held {
+            Self::unhold(host);
+        }
+    }
+}
+
+/// Runs `f` with the controller's table inside a call on the child `context`.
+///
+/// # Safety
+///
+/// `context` must be the context of a table `rbus_query_interface()` filled, whose reference the
+/// caller holds.
+unsafe fn with_call(
+    context: *mut c_void,
+    flags: u32,
+    f: impl FnOnce(&ffi::rbus_hw_ops, *mut c_void) -> c_int,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: By the safety requirements `context` is a child, which the table's reference
+        // keeps valid.
+        let call = unsafe { Call::begin(context.cast(), flags) }?;
+        Ok(f(call.hw(), call.ctx()))
+    })
+}
+
+/// `transfer` of the table: writes `tx`, then reads into `rx`.
+extern "C" fn transfer_callback(
+    context: *mut c_void,
+    flags: u32,
+    tx: *const c_void,
+    tx_len: usize,
+    rx: *mut c_void,
+    rx_len: usize,
+) -> c_int {
+    // SAFETY: Child drivers call the table with its own context. The controller checks the
+    // buffers, as `struct rbus_hw_ops` requires.
+    unsafe {
+        with_call(context, flags, |hw, ctx| match hw.transfer {
+            Some(f) => f(ctx, tx, tx_len, rx, rx_len),
+            None => EOPNOTSUPP.to_errno(),
+        })
+    }
+}
+
+/// `reg_read` of the table.
+extern "C" fn reg_read_callback(
+    context: *mut c_void,
+    flags: u32,
+    reg: u32,
+    val: *mut u32,
+) -> c_int {
+    // SAFETY: As in `transfer_callback()`.
+    unsafe {
+        with_call(context, flags, |hw, ctx| match hw.reg_read {
+            Some(f) => f(ctx, reg, val),
+            None => EOPNOTSUPP.to_errno(),
+        })
+    }
+}
+
+/// `reg_write` of the table.
+extern "C" fn reg_write_callback(context: *mut c_void, flags: u32, reg: u32, val: u32) -> c_int {
+    // SAFETY: As in `transfer_callback()`.
+    unsafe {
+        with_call(context, flags, |hw, ctx| match hw.reg_write {
+            Some(f) => f(ctx, reg, val),
+            None => EOPNOTSUPP.to_errno(),
+        })
+    }
+}
+
+/// `subscribe` of the table.
+extern "C" fn subscribe_callback(context: *mut c_void, flags: u32, mask: u32) -> c_int {
+    // SAFETY: As in `transfer_callback()`.
+    unsafe {
+        with_call(context, flags, |hw, ctx| match hw.subscribe {
+            Some(f) => f(ctx, mask),
+            None => EOPNOTSUPP.to_errno(),
+        })
+    }
+}
+
+/// `get` of the table: a reference on the child.
+extern "C" fn get_callback(context: *mut c_void) {
+    // SAFETY: The context is a child, kept valid by the reference of the caller's table.
+    unsafe { bindings::get_device(&raw mut (*context.cast::<ffi::rbus_device>()).dev) };
+}
+
+/// `put` of the table: drops a reference `get` or `rbus_query_interface()` took.
+extern "C" fn put_callback(context: *mut c_void) {
+    // SAFETY: As in `get_callback()`; the caller gives its reference up.
+    unsafe { bindings::put_device(&raw mut (*context.cast::<ffi::rbus_device>()).dev) };
+}
+
+/// Fills a child driver's table of child-to-bus calls: see `rbus_query_interface()` in
+/// `include/linux/rbus.h`.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child, and `ops` valid for reads and writes.
+#[no_mangle]
+unsafe extern "C" fn rbus_query_interface(
+    rdev: *mut ffi::rbus_device,
+    ops: *mut ffi::rbus_bus_ops,
+) -> c_int {
+    if rdev.is_null() || ops.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: By the safety requirements `ops` is valid for reads and writes.
+    let ops = unsafe { &mut *ops };
+    if ops.size as usize != size_of::<ffi::rbus_bus_ops>() || ops.version != ffi::RBUS_OPS_VERSION {
+        return EINVAL.to_errno();
+    }
+    ops.context = rdev.cast();
+    ops.get = Some(get_callback);
+    ops.put = Some(put_callback);
+    ops.transfer = Some(transfer_callback);
+    ops.reg_read = Some(reg_read_callback);
+    ops.reg_write = Some(reg_write_callback);
+    ops.subscribe = Some(subscribe_callback);
+    get_callback(ops.context);
+    0
+}

@@ -1,0 +1,1191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The asynchronous request queue of a child (Interface B), like a WDF power-managed queue.
+//!
+//! C header: [`rust/rbus_glue.h`](../../rust/rbus_glue.h)
+//!
+//! A [`Client`] (an open file, or a kernel child driver) submits [`Request`]s; each is completed
+//! exactly once: by the controller, by a cancel, by the client's close, or with `-ENODEV` when
+//! the driver unbinds or the child is removed. Whichever comes first wins, under the queue's
+//! lock, and moves the request from the queue's `pending` list to its client's `records`; a
+//! request is on at most one of those lists, so both use its one set of links.
+//!
+//! The controller holds each request it was handed as an [`Arc`] of its own, turned into the
+//! `struct rbus_request *` of `rbus_hw_ops.submit` and back by `rbus_request_complete()`. It is
+//! handed over with no lock of the queue held, so a controller may complete a request inside
+//! `submit`, from a work item or from a ticker alike. Its outcome is set once ([`SetOnce`]), so a
+//! reader copies a record out with no lock held.
+//!
+//! A request the controller holds also holds a runtime PM usage count of the child, taken with
+//! `pm_runtime_get_noresume()` when it starts and dropped, with an autosuspend put, when the
+//! controller gives it back. While the child is suspended, new requests wait in the queue and an
+//! asynchronous resume is requested; resume starts them. Suspend is refused while the controller
+//! holds requests.
+//!
+//! Controllers and child drivers live in other modules, so they call the `rbus_client_*()` and
+//! `rbus_request_*()` functions here, which `rust/exports.c` exports.
+
+use super::{
+    calls::Call,
+    device::{
+        attr_ro,
+        to_rbus_device, //
+    },
+    table::Table,
+    wait::WaitQueue, //
+};
+use crate::rbus::{
+    ffi,
+    uapi,
+    Device, //
+};
+use kernel::{
+    alloc::{
+        flags::{
+            GFP_ATOMIC,
+            GFP_KERNEL, //
+        },
+        Flags, //
+    },
+    bindings,
+    error::from_result,
+    list::{
+        impl_list_arc_safe,
+        impl_list_item,
+        List,
+        ListArc,
+        ListLinks, //
+    },
+    new_spinlock,
+    prelude::*,
+    static_lock_class,
+    sync::{
+        aref::ARef,
+        Arc,
+        ArcBorrow,
+        LockedBy,
+        SetOnce,
+        SpinLock, //
+    },
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    }, //
+};
+
+use core::{
+    mem::size_of,
+    ptr, //
+};
+
+/// The most requests a child holds at once, over all its clients.
+const QUEUE_DEPTH: u32 = ffi::RBUS_QUEUE_DEPTH;
+
+/// Unread event records a client keeps; newer events are dropped.
+const CLIENT_EVENTS_MAX: u32 = 64;
+
+/// `EPOLLIN | EPOLLRDNORM`, which have the values of their `POLL*` twins.
+const POLL_IN: u32 = bindings::POLLIN | bindings::POLLRDNORM;
+
+/// `EPOLLOUT | EPOLLWRNORM`.
+const POLL_OUT: u32 = bindings::POLLOUT | bindings::POLLWRNORM;
+
+/// `EPOLLHUP`.
+const POLL_HUP: u32 = bindings::POLLHUP;
+
+/// The state of a child's request queue, under its lock.
+pub(crate) struct Inner {
+    /// Requests in flight, waiting or started, in submit order.
+    pending: List<Request>,
+    /// The open clients.
+    clients: List<Client>,
+    /// Requests in flight, at most [`QUEUE_DEPTH`].
+    count: u32,
+    /// Requests the controller holds, completed or not.
+    started: u32,
+    /// Suspended: new requests wait for resume.
+    held: bool,
+    /// Removed: no request is taken any more.
+    dead: bool,
+    /// Unbound since the last probe: no client opens.
+    closed: bool,
+    /// Requests taken.
+    submitted: u64,
+    /// Requests completed with status 0.
+    completed: u64,
+    /// Requests completed with `-ECANCELED`.
+    cancelled: u64,
+    /// Requests completed with another error.
+    failed: u64,
+    /// Events an open client missed.
+    events_dropped: u64,
+}
+
+/// The request queue of a child, which the child owns from `rbus_device_add()` to its release.
+#[pin_data]
+pub(crate) struct Queue {
+    #[pin]
+    inner: SpinLock<Inner>,
+    /// Submitters and pollers wait here for room.
+    #[pin]
+    room: WaitQueue,
+}
+
+impl Queue {
+    /// A new, empty queue, open: only an unbind closes it, until the next probe.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            inner <- new_spinlock!(Inner {
+                pending: List::new(),
+                clients: List::new(),
+                count: 0,
+                started: 0,
+                held: false,
+                dead: false,
+                closed: false,
+                submitted: 0,
+                completed: 0,
+                cancelled: 0,
+                failed: 0,
+                events_dropped: 0,
+            }),
+            room <- WaitQueue::new(c"rbus_queue_room", static_lock_class!()),
+        })
+    }
+
+    /// The queue of `rdev`.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child, for `'a`.
+    pub(crate) unsafe fn of<'a>(rdev: *const ffi::rbus_device) -> &'a Self {
+        // SAFETY: By the safety requirements `rdev` is valid for `'a`, and its queue, which
+        // `rbus_device_add()` set before handing the child out, lives until its release.
+        unsafe { &*(*rdev).requests.cast::<Self>() }
+    }
+
+    /// Completes `req`, which is on `pending`, with `status`, exactly once: its record goes to its
+    /// client, and the waiters are woken.
+    fn finish(&self, inner: &mut Inner, req: ListArc<Request>, status: i32) {
+        *req.state.access_mut(inner) = State::Done;
+        inner.count -= 1;
+        match status {
+            0 => inner.completed += 1,
+            s if s == ECANCELED.to_errno() => inner.cancelled += 1,
+            _ => inner.failed += 1,
+        }
+        // A controller's outcome was set first; any other outcome is the status alone.
+        req.outcome.populate(Outcome::failed(status));
+        let client = req.client.clone();
+        client.state.access_mut(inner).records.push_back(req);
+        // Readers, pollers and submitters add themselves to their queue, then check their
+        // condition under the lock: testing for waiters under it misses none, and spares an idle
+        // queue the wait queue's lock.
+        if client.wait.active() {
+            client.wait.wake_up_poll(POLL_IN);
+        }
+        if self.room.active() {
+            self.room.wake_up_poll(POLL_OUT);
+        }
+    }
+
+    /// Completes every request on `pending` that `pred` picks with `status`.
+    fn finish_all(&self, inner: &mut Inner, status: i32, pred: impl Fn(&Request) -> bool) {
+        let mut taken = List::<Request>::new();
+        let mut kept = List::<Request>::new();
+        while let Some(req) = inner.pending.pop_front() {
+            if pred(&req) {
+                taken.push_back(req);
+            } else {
+                kept.push_back(req);
+            }
+        }
+        inner.pending.push_all_back(&mut kept);
+        while let Some(req) = taken.pop_front() {
+            self.finish(inner, req, status);
+        }
+    }
+
+    /// The driver unbound: every request fails with `-ENODEV`, every client is dead and every
+    /// waiter wakes. Their files stay safe until closed.
+    pub(crate) fn revoke(&self) {
+        let mut inner = self.inner.lock();
+        inner.closed = true;
+        self.finish_all(&mut inner, ENODEV.to_errno(), |_| true);
+        let clients: KVec<Arc<Client>> = {
+            let mut v = KVec::new();
+            for client in &inner.clients {
+                // Clients are few; were this to fail, they are found dead on their next call.
+                let _ = v.push(Arc::from(client), GFP_ATOMIC);
+            }
+            v
+        };
+        for client in &clients {
+            client.state.access_mut(&mut inner).dead = true;
+            // Test-only: `make check RBUS_BREAK=skip-wake` must go red.
+            if !cfg!(rbus_break = "skip-wake") {
+                client.wait.wake_up_poll(POLL_HUP | POLL_IN);
+            }
+        }
+        drop(inner);
+        self.room.wake_up_poll(POLL_OUT);
+    }
+
+    /// A driver is about to bind: clients may open again.
+    pub(crate) fn reopen(&self) {
+        self.inner.lock().closed = false;
+    }
+
+    /// The child is removed: no client or request is taken any more.
+    pub(crate) fn kill(&self) {
+        self.inner.lock().dead = true;
+        self.revoke();
+    }
+
+    /// D0 exit: refused while the controller holds requests; new ones wait.
+    pub(crate) fn suspend(&self) -> Result {
+        let mut inner = self.inner.lock();
+        if inner.started != 0 {
+            return Err(EBUSY);
+        }
+        inner.held = true;
+        Ok(())
+    }
+
+    /// D0 entry: starts the requests that waited, oldest first.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be the valid child that owns this queue.
+    pub(crate) unsafe fn resume(&self, rdev: *mut ffi::rbus_device) {
+        // Room for the whole queue, taken before the lock. Were it to fail, the requests that
+        // waited wait on, for the next submit's resume, or fail on removal.
+        let Ok(mut batch) = KVec::with_capacity(QUEUE_DEPTH as usize, GFP_KERNEL) else {
+            self.inner.lock().held = false;
+            return;
+        };
+        {
+            let mut inner = self.inner.lock();
+            inner.held = false;
+            for req in &inner.pending {
+                if *req.state.access(&inner) == State::Waiting {
+                    // At most `QUEUE_DEPTH` are pending: this never allocates.
+                    let _ = batch.push(Arc::from(req), GFP_ATOMIC);
+                }
+            }
+            for req in &batch {
+                // SAFETY: By the safety requirements `rdev` is valid.
+                unsafe { start_locked(&mut inner, rdev, req) };
+            }
+        }
+        // SAFETY: By the safety requirements `rdev` is valid, and each request was started.
+        unsafe { hand_over(rdev, batch) };
+    }
+
+    /// Shows the counter `f` picks.
+    fn show(&self, buf: *mut c_char, f: impl Fn(&Inner) -> u64) -> isize {
+        let val = f(&self.inner.lock());
+        // SAFETY: `buf` is the page sysfs hands `show`, and `%llu` takes a `u64`.
+        unsafe { bindings::sysfs_emit(buf, c"%llu\n".as_char_ptr(), val) as isize }
+    }
+}
+
+/// Where a request is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Queued while the child is suspended.
+    Waiting,
+    /// The controller has it.
+    Started,
+    /// Completed: its record is on its client's list, or read.
+    Done,
+}
+
+/// What a request or a record carries.
+enum Kind {
+    /// A transfer, as submitted and checked by [`req_valid`].
+    Transfer(uapi::Req),
+    /// A device event.
+    Event { kind: u32, seq: u64, payload: u64 },
+}
+
+/// The outcome of a request: its status and the bytes read back.
+struct Outcome {
+    status: i32,
+    len: u32,
+    data: [u8; uapi::DATA_MAX],
+}
+
+impl Outcome {
+    fn failed(status: i32) -> Self {
+        Self {
+            status,
+            len: 0,
+            data: [0; uapi::DATA_MAX],
+        }
+    }
+}
+
+/// A request, and then its record.
+#[pin_data]
+pub(crate) struct Request {
+    #[pin]
+    links: ListLinks,
+    client: Arc<Client>,
+    kind: Kind,
+    state: LockedBy<State, Inner>,
+    outcome: SetOnce<Outcome>,
+}
+
+impl_list_arc_safe! {
+    impl ListArcSafe<0> for Request { untracked; }
+}
+impl_list_item! {
+    impl ListItem<0> for Request { using ListLinks { self.links }; }
+}
+
+impl Request {
+    /// A new request of `client`, in state `state`.
+    fn new(client: &Arc<Client>, kind: Kind, state: State, flags: Flags) -> Result<ListArc<Self>> {
+        let queue = client.queue();
+        ListArc::pin_init(
+            try_pin_init!(Self {
+                links <- ListLinks::new(),
+                client: client.clone(),
+                kind,
+                state: LockedBy::new(&queue.inner, state),
+                outcome: SetOnce::new(),
+            }),
+            flags,
+        )
+    }
+
+    /// The record `read()` returns. Only for a request whose outcome is set, or an event.
+    fn record(&self) -> uapi::Record {
+        let mut rec = uapi::Record {
+            id: 0,
+            r#type: 0,
+            status: 0,
+            len: 0,
+            kind: 0,
+            payload: 0,
+            data: [0; uapi::DATA_MAX],
+        };
+        match &self.kind {
+            Kind::Transfer(req) => {
+                rec.id = req.id;
+                rec.r#type = uapi::RECORD_COMPLETION;
+                if let Some(out) = self.outcome.as_ref() {
+                    rec.status = out.status;
+                    rec.len = out.len;
+                    rec.data = out.data;
+                }
+            }
+            Kind::Event { kind, seq, payload } => {
+                rec.id = *seq;
+                rec.r#type = uapi::RECORD_EVENT;
+                rec.kind = *kind;
+                rec.payload = *payload;
+            }
+        }
+        rec
+    }
+
+    fn id(&self) -> Option<u64> {
+        match &self.kind {
+            Kind::Transfer(req) => Some(req.id),
+            Kind::Event { .. } => None,
+        }
+    }
+
+    fn is_event(&self) -> bool {
+        matches!(self.kind, Kind::Event { .. })
+    }
+}
+
+/// The state of a client, under its queue's lock.
+struct ClientState {
+    /// Completed requests and events, oldest first.
+    records: List<Request>,
+    /// Event records on `records`.
+    events: u32,
+    /// The driver unbound or the child is gone: every call fails.
+    dead: bool,
+}
+
+/// One submitter on a child's queue: an open file, or a kernel driver.
+#[pin_data]
+pub(crate) struct Client {
+    #[pin]
+    links: ListLinks,
+    /// The child, whose reference keeps its queue.
+    dev: ARef<Device>,
+    /// The child's bus number.
+    bus_nr: u32,
+    state: LockedBy<ClientState, Inner>,
+    /// Readers and pollers wait here.
+    #[pin]
+    wait: WaitQueue,
+}
+
+impl_list_arc_safe! {
+    impl ListArcSafe<0> for Client { untracked; }
+}
+impl_list_item! {
+    impl ListItem<0> for Client { using ListLinks { self.links }; }
+}
+
+impl Client {
+    fn rdev(&self) -> *mut ffi::rbus_device {
+        self.dev.as_raw()
+    }
+
+    fn queue(&self) -> &Queue {
+        // SAFETY: The client holds a reference on its child, so the child and its queue are
+        // valid while it lives.
+        unsafe { Queue::of(self.rdev()) }
+    }
+
+    /// Opens a client on `rdev`'s queue: see `rbus_client_open()`.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child.
+    unsafe fn open(rdev: *mut ffi::rbus_device) -> Result<Arc<Self>> {
+        // CAST: `Device` is a transparent wrapper of `struct rbus_device`.
+        //
+        // SAFETY: By the safety requirements `rdev` is valid for this call; the `ARef` takes a
+        // reference of its own.
+        let dev: ARef<Device> = unsafe { &*rdev.cast::<Device>() }.into();
+        // SAFETY: As above; the host outlives its children.
+        let bus_nr = unsafe { (*(*rdev).host).nr } as u32;
+        // SAFETY: As above.
+        let queue = unsafe { Queue::of(rdev) };
+        let client: ListArc<Self> = ListArc::pin_init(
+            try_pin_init!(Self {
+                links <- ListLinks::new(),
+                dev,
+                bus_nr,
+                state: LockedBy::new(
+                    &queue.inner,
+                    ClientState {
+                        records: List::new(),
+                        events: 0,
+                        dead: false,
+                    }
+                ),
+                wait <- WaitQueue::new(c"rbus_client_wait", static_lock_class!()),
+            }),
+            GFP_KERNEL,
+        )?;
+        let arc = client.clone_arc();
+        let mut inner = queue.inner.lock();
+        if inner.dead || inner.closed {
+            drop(inner);
+            return Err(ENODEV);
+        }
+        inner.clients.push_back(client);
+        Ok(arc)
+    }
+
+    /// Cancels the client's requests and leaves the queue: see `rbus_client_close()`.
+    fn close(&self) {
+        let queue = self.queue();
+        let records = {
+            let mut inner = queue.inner.lock();
+            queue.finish_all(&mut inner, ECANCELED.to_errno(), |req| {
+                ptr::eq(&*req.client, self)
+            });
+            // SAFETY: A client is only ever on its own queue's `clients`, from `open` to here.
+            drop(unsafe { inner.clients.remove(self) });
+            core::mem::take(&mut self.state.access_mut(&mut inner).records)
+        };
+        // Outside the lock: the last request may hold the last reference of the client.
+        drop(records);
+    }
+
+    /// Whether `submit` should stop waiting for room.
+    fn can_submit(&self) -> bool {
+        let mut inner = self.queue().inner.lock();
+        inner.count < QUEUE_DEPTH || self.state.access_mut(&mut inner).dead
+    }
+
+    /// Queues `batch`, checked and not shared; returns how many were queued, or an error when
+    /// none was: see `rbus_client_submit()`.
+    fn queue_batch(self: &Arc<Self>, batch: KVec<ListArc<Request>>, nonblock: bool) -> Result<u32> {
+        let queue = self.queue();
+        let rdev = self.rdev();
+        let total = batch.len();
+        let mut batch = batch.into_iter();
+        let mut queued = 0u32;
+        loop {
+            let held;
+            let mut started = KVec::with_capacity(total - queued as usize, GFP_KERNEL)?;
+            {
+                let mut inner = queue.inner.lock();
+                if inner.dead || self.state.access_mut(&mut inner).dead {
+                    return if queued != 0 { Ok(queued) } else { Err(ENODEV) };
+                }
+                held = inner.held;
+                while inner.count < QUEUE_DEPTH {
+                    let Some(req) = batch.next() else {
+                        break;
+                    };
+                    if !held {
+                        // SAFETY: `rdev` is valid while the client lives.
+                        unsafe { start_locked(&mut inner, rdev, &req) };
+                        // The capacity is the batch's length: this never allocates.
+                        let _ = started.push(req.clone_arc(), GFP_ATOMIC);
+                    }
+                    inner.pending.push_back(req);
+                    inner.count += 1;
+                    inner.submitted += 1;
+                    queued += 1;
+                }
+            }
+            // Queued requests are the client's and the controller's now.
+            if held {
+                // SAFETY: `rdev` is valid while the client lives; the request is asynchronous.
+                unsafe {
+                    bindings::__pm_runtime_resume(
+                        &raw mut (*rdev).dev,
+                        bindings::RPM_ASYNC as c_int,
+                    )
+                };
+            } else {
+                // SAFETY: As above, and each request was started.
+                unsafe { hand_over(rdev, started) };
+            }
+            if queued as usize == total {
+                return Ok(queued);
+            }
+            if nonblock {
+                return if queued != 0 { Ok(queued) } else { Err(EAGAIN) };
+            }
+            if let Err(e) = queue.room.wait_interruptible(|| self.can_submit()) {
+                return if queued != 0 { Ok(queued) } else { Err(e) };
+            }
+        }
+    }
+
+    /// A blank request of this client for `req`.
+    fn request(self: &Arc<Self>, req: uapi::Req) -> Result<ListArc<Request>> {
+        Request::new(self, Kind::Transfer(req), State::Waiting, GFP_KERNEL)
+    }
+
+    /// Cancels the oldest pending request `id`: see `rbus_client_cancel()`.
+    fn cancel(&self, id: u64) -> Result {
+        let queue = self.queue();
+        let mut inner = queue.inner.lock();
+        if self.state.access_mut(&mut inner).dead {
+            return Err(ENODEV);
+        }
+        let mut found = None;
+        let mut cursor = inner.pending.cursor_front();
+        while let Some(next) = cursor.peek_next() {
+            if ptr::eq(&*next.client, self) && next.id() == Some(id) {
+                found = Some(next.remove());
+                break;
+            }
+            cursor.move_next();
+        }
+        if let Some(req) = found {
+            queue.finish(&mut inner, req, ECANCELED.to_errno());
+            return Ok(());
+        }
+        let state = self.state.access_mut(&mut inner);
+        if state.records.iter().any(|req| req.id() == Some(id)) {
+            return Err(EALREADY);
+        }
+        Err(ENOENT)
+    }
+
+    /// Moves up to `max` of the oldest records out, waiting for the first unless `nonblock`.
+    fn take(&self, max: usize, nonblock: bool) -> Result<List<Request>> {
+        loop {
+            let mut batch = List::new();
+            let dead = {
+                let mut inner = self.queue().inner.lock();
+                let state = self.state.access_mut(&mut inner);
+                let mut n = 0;
+                while n < max {
+                    let Some(req) = state.records.pop_front() else {
+                        break;
+                    };
+                    if req.is_event() {
+                        state.events -= 1;
+                    }
+                    batch.push_back(req);
+                    n += 1;
+                }
+                if n != 0 {
+                    return Ok(batch);
+                }
+                state.dead
+            };
+            if dead {
+                return Err(ENODEV);
+            }
+            if nonblock {
+                return Err(EAGAIN);
+            }
+            self.wait.wait_interruptible(|| self.readable())?;
+        }
+    }
+
+    fn readable(&self) -> bool {
+        let mut inner = self.queue().inner.lock();
+        let state = self.state.access_mut(&mut inner);
+        state.dead || !state.records.is_empty()
+    }
+
+    /// Puts records that were not consumed back first.
+    fn untake(&self, mut batch: List<Request>) {
+        let mut inner = self.queue().inner.lock();
+        let state = self.state.access_mut(&mut inner);
+        while let Some(req) = batch.pop_back() {
+            if req.is_event() {
+                state.events += 1;
+            }
+            state.records.push_front(req);
+        }
+    }
+
+    /// `read()`: copies the whole records that are ready and fit: see `rbus_client_read_user()`.
+    fn read_user(&self, buf: UserPtr, len: usize, nonblock: bool) -> Result<usize> {
+        let size = size_of::<uapi::Record>();
+        let max = (len / size).min(QUEUE_DEPTH as usize);
+        if max == 0 {
+            return Err(EINVAL);
+        }
+        let mut batch = self.take(max, nonblock)?;
+        let mut writer = UserSlice::new(buf, max * size).writer();
+        let mut done = 0;
+        while let Some(req) = batch.pop_front() {
+            if writer.write(&req.record()).is_err() {
+                batch.push_front(req);
+                break;
+            }
+            done += size;
+        }
+        if !batch.is_empty() {
+            self.untake(batch);
+        }
+        if done == 0 {
+            return Err(EFAULT);
+        }
+        Ok(done)
+    }
+
+    /// The `poll()` mask: see `rbus_client_poll()`.
+    fn poll_mask(&self) -> u32 {
+        let mut inner = self.queue().inner.lock();
+        let count = inner.count;
+        let state = self.state.access_mut(&mut inner);
+        let mut mask = 0;
+        if !state.records.is_empty() {
+            mask |= POLL_IN;
+        }
+        if state.dead {
+            mask |= POLL_HUP;
+        } else if count < QUEUE_DEPTH {
+            mask |= POLL_OUT;
+        }
+        mask
+    }
+}
+
+/// Whether the controller can carry out `r`: the op, lengths and flags.
+fn req_valid(r: &uapi::Req) -> bool {
+    r.op == uapi::OP_TRANSFER
+        && r.flags == 0
+        && r.tx_len as usize <= uapi::DATA_MAX
+        && r.rx_len as usize <= uapi::DATA_MAX
+        && (r.tx_len != 0 || r.rx_len == 0)
+}
+
+/// Marks `req`, in state `Waiting`, started: the controller is about to hold it, with a runtime
+/// PM usage count of the child.
+///
+/// # Safety
+///
+/// `rdev` must be the valid child that owns `inner`'s queue.
+unsafe fn start_locked(inner: &mut Inner, rdev: *mut ffi::rbus_device, req: &Request) {
+    *req.state.access_mut(inner) = State::Started;
+    inner.started += 1;
+    // SAFETY: By the safety requirements `rdev` is valid. `pm_runtime_get_noresume()` only
+    // increments a counter, so it may run under a spinlock.
+    unsafe { ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*rdev).dev) };
+}
+
+/// Hands started requests to the controller, each with its own reference, with no lock held.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child, and every request of `reqs` one of its started requests.
+unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: KVec<Arc<Request>>) {
+    if reqs.is_empty() {
+        return;
+    }
+    // SAFETY: By the safety requirements `rdev` is valid.
+    let call = unsafe { Call::begin(rdev, 0) };
+    let submit = match &call {
+        Ok(call) => call.hw().submit.ok_or(EOPNOTSUPP).map(|f| (f, call.ctx())),
+        Err(e) => Err(*e),
+    };
+    for req in reqs {
+        let raw = Arc::into_raw(req).cast_mut().cast::<ffi::rbus_request>();
+        match submit {
+            // SAFETY: Inside the call, the controller's table and context are valid; `raw`
+            // carries the reference the controller gives back with `rbus_request_complete()`.
+            Ok((submit, ctx)) => unsafe { submit(ctx, raw) },
+            // SAFETY: `raw` carries the controller's reference, which this gives back.
+            Err(e) => unsafe { rbus_request_complete(raw, e.to_errno(), ptr::null(), 0) },
+        }
+    }
+    // The call, if it began, ends once every request is handed over.
+    drop(call);
+}
+
+/// The controller gives a request back: see `rbus_request_complete()` in `rust/rbus_glue.h`.
+///
+/// # Safety
+///
+/// `req` must be a request the bus core handed to the controller, whose reference this
+/// consumes, and `rx` valid for `len` bytes when `status` is 0.
+#[no_mangle]
+unsafe extern "C" fn rbus_request_complete(
+    req: *mut ffi::rbus_request,
+    status: c_int,
+    rx: *const u8,
+    len: u32,
+) {
+    // SAFETY: By the safety requirements `req` came from `Arc::into_raw()` in `hand_over()`, and
+    // this takes its reference back.
+    let req = unsafe { Arc::from_raw(req.cast_const().cast::<Request>()) };
+    let rdev = req.client.rdev();
+    let queue = req.client.queue();
+    {
+        let mut inner = queue.inner.lock();
+        inner.started -= 1;
+        if *req.state.access(&inner) == State::Started {
+            let mut out = Outcome::failed(status);
+            if status == 0 && !rx.is_null() {
+                let want = match &req.kind {
+                    Kind::Transfer(r) => r.rx_len,
+                    Kind::Event { .. } => 0,
+                };
+                let n = len.min(want) as usize;
+                // SAFETY: By the safety requirements `rx` holds `len` bytes, and `n` is no more.
+                let src = unsafe { core::slice::from_raw_parts(rx, n) };
+                if let Some(dst) = out.data.get_mut(..n) {
+                    dst.copy_from_slice(src);
+                    out.len = n as u32;
+                }
+            }
+            req.outcome.populate(out);
+            // SAFETY: A started request is on its queue's `pending`, and on no other list.
+            if let Some(la) = unsafe { inner.pending.remove(&req) } {
+                queue.finish(&mut inner, la, status);
+            }
+        }
+    }
+    // The PM usage count `start_locked()` took: the child may idle once the controller holds
+    // nothing.
+    //
+    // SAFETY: The request's client holds a reference on the child, which is valid.
+    unsafe {
+        ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*rdev).dev);
+        ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*rdev).dev);
+    }
+    // Last: this may drop the client's, and then the child's, last reference.
+    drop(req);
+}
+
+/// The bytes a request writes, and their number in `len`.
+///
+/// # Safety
+///
+/// `req` must be a request the controller holds, and `len` valid for writes.
+#[no_mangle]
+unsafe extern "C" fn rbus_request_tx(req: *const ffi::rbus_request, len: *mut u32) -> *const u8 {
+    // SAFETY: By the safety requirements `req` is a live `Request`, which the controller's
+    // reference keeps.
+    let req = unsafe { &*req.cast::<Request>() };
+    let (tx, n) = match &req.kind {
+        Kind::Transfer(r) => (r.tx.as_ptr(), r.tx_len),
+        Kind::Event { .. } => (ptr::null(), 0),
+    };
+    // SAFETY: By the safety requirements `len` is valid for writes.
+    unsafe { *len = n };
+    tx
+}
+
+/// The number of bytes a request reads back, at most `RBUS_DATA_MAX`.
+///
+/// # Safety
+///
+/// `req` must be a request the controller holds.
+#[no_mangle]
+unsafe extern "C" fn rbus_request_rx_len(req: *const ffi::rbus_request) -> u32 {
+    // SAFETY: As in `rbus_request_tx()`.
+    let req = unsafe { &*req.cast::<Request>() };
+    match &req.kind {
+        Kind::Transfer(r) => r.rx_len,
+        Kind::Event { .. } => 0,
+    }
+}
+
+/// The client behind a `struct rbus_client *`, borrowed.
+///
+/// # Safety
+///
+/// `client` must come from `rbus_client_open()` and not be closed.
+unsafe fn client<'a>(client: *mut ffi::rbus_client) -> ArcBorrow<'a, Client> {
+    // SAFETY: By the safety requirements the pointer is the one `rbus_client_open()` got from
+    // `Arc::into_raw()`, whose reference the caller owns until it closes the client.
+    unsafe { ArcBorrow::from_raw(client.cast_const().cast::<Client>()) }
+}
+
+/// Opens a channel to a child's request queue: see `rbus_client_open()`.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_open(rdev: *mut ffi::rbus_device) -> *mut ffi::rbus_client {
+    // SAFETY: By the safety requirements.
+    match unsafe { Client::open(rdev) } {
+        Ok(client) => Arc::into_raw(client).cast_mut().cast(),
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// Cancels a client's requests and frees it: see `rbus_client_close()`.
+///
+/// # Safety
+///
+/// `client` must come from `rbus_client_open()`; this is its only close.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_close(client: *mut ffi::rbus_client) {
+    // SAFETY: By the safety requirements this takes back the reference `rbus_client_open()` gave.
+    let client = unsafe { Arc::from_raw(client.cast_const().cast::<Client>()) };
+    client.close();
+}
+
+/// Queues a batch of requests: see `rbus_client_submit()`.
+///
+/// # Safety
+///
+/// `client` must be open, and `reqs` valid for `count` requests.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_submit(
+    client: *mut ffi::rbus_client,
+    reqs: *const uapi::Req,
+    count: u32,
+    nonblock: bool,
+) -> c_int {
+    from_result(|| {
+        if count == 0 || count as usize > uapi::SUBMIT_MAX || reqs.is_null() {
+            return Err(EINVAL);
+        }
+        // SAFETY: By the safety requirements `reqs` holds `count` requests.
+        let reqs = unsafe { core::slice::from_raw_parts(reqs, count as usize) };
+        if !reqs.iter().all(req_valid) {
+            return Err(EINVAL);
+        }
+        // SAFETY: By the safety requirements.
+        let client: Arc<Client> = unsafe { self::client(client) }.into();
+        let mut batch = KVec::with_capacity(reqs.len(), GFP_KERNEL)?;
+        for r in reqs {
+            batch.push(client.request(*r)?, GFP_KERNEL)?;
+        }
+        Ok(client.queue_batch(batch, nonblock)? as c_int)
+    })
+}
+
+/// Queues a batch from user space: see `rbus_client_submit_user()`.
+///
+/// # Safety
+///
+/// `client` must be open.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_submit_user(
+    client: *mut ffi::rbus_client,
+    ureqs: *const c_void,
+    count: u32,
+    size: u32,
+    nonblock: bool,
+) -> c_int {
+    from_result(|| {
+        let ksize = size_of::<uapi::Req>();
+        let size = size as usize;
+        if count == 0 || count as usize > uapi::SUBMIT_MAX || size < ksize {
+            return Err(EINVAL);
+        }
+        if size > kernel::page::PAGE_SIZE {
+            return Err(EINVAL);
+        }
+        // SAFETY: By the safety requirements.
+        let client: Arc<Client> = unsafe { self::client(client) }.into();
+        let base = UserPtr::from_ptr(ureqs.cast_mut());
+        let mut batch = KVec::with_capacity(count as usize, GFP_KERNEL)?;
+        for i in 0..count as usize {
+            let at = base.wrapping_byte_add(i * size);
+            // As `copy_struct_from_user()`: a larger struct's tail must be zero.
+            let r: uapi::Req = uapi::read_struct(&mut UserSlice::new(at, size).reader(), size)?;
+            if !req_valid(&r) {
+                return Err(EINVAL);
+            }
+            batch.push(client.request(r)?, GFP_KERNEL)?;
+        }
+        Ok(client.queue_batch(batch, nonblock)? as c_int)
+    })
+}
+
+/// Cancels a request: see `rbus_client_cancel()`.
+///
+/// # Safety
+///
+/// `client` must be open.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_cancel(client: *mut ffi::rbus_client, id: u64) -> c_int {
+    // SAFETY: By the safety requirements.
+    let client = unsafe { self::client(client) };
+    from_result(|| client.cancel(id).map(|()| 0))
+}
+
+/// Takes the next record: see `rbus_client_read()`.
+///
+/// # Safety
+///
+/// `client` must be open, and `rec` valid for writes.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_read(
+    client: *mut ffi::rbus_client,
+    rec: *mut uapi::Record,
+    nonblock: bool,
+) -> c_int {
+    // SAFETY: By the safety requirements.
+    let client = unsafe { self::client(client) };
+    from_result(|| {
+        let mut batch = client.take(1, nonblock)?;
+        let req = batch.pop_front().ok_or(EAGAIN)?;
+        // SAFETY: By the safety requirements `rec` is valid for writes.
+        unsafe { rec.write(req.record()) };
+        Ok(0)
+    })
+}
+
+/// `read()` of a client's file: see `rbus_client_read_user()`.
+///
+/// # Safety
+///
+/// `client` must be open.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_read_user(
+    client: *mut ffi::rbus_client,
+    buf: *mut c_char,
+    len: usize,
+    nonblock: bool,
+) -> isize {
+    // SAFETY: By the safety requirements.
+    let client = unsafe { self::client(client) };
+    match client.read_user(UserPtr::from_ptr(buf.cast()), len, nonblock) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// `poll()` of a client's file: see `rbus_client_poll()`.
+///
+/// # Safety
+///
+/// `client` must be open, and `file` and `pt` those of a `poll()` in progress on the file that
+/// owns the client.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_poll(
+    client: *mut ffi::rbus_client,
+    file: *mut bindings::file,
+    pt: *mut bindings::poll_table_struct,
+) -> u32 {
+    // SAFETY: By the safety requirements.
+    let client = unsafe { self::client(client) };
+    // SAFETY: The client lives until the file is released, and the child, whose reference it
+    // holds, keeps the queue as long.
+    unsafe {
+        client.wait.poll_wait(file, pt);
+        client.queue().room.poll_wait(file, pt);
+    }
+    client.poll_mask()
+}
+
+/// Describes a client's child: see `rbus_client_info()`.
+///
+/// # Safety
+///
+/// `client` must be open, and `info` valid for writes.
+#[no_mangle]
+unsafe extern "C" fn rbus_client_info(
+    client: *mut ffi::rbus_client,
+    info: *mut uapi::Info,
+) -> c_int {
+    // SAFETY: By the safety requirements.
+    let client = unsafe { self::client(client) };
+    from_result(|| {
+        {
+            let mut inner = client.queue().inner.lock();
+            if client.state.access_mut(&mut inner).dead {
+                return Err(ENODEV);
+            }
+        }
+        let rdev = client.rdev();
+        let mut out = uapi::Info {
+            version: uapi::VERSION,
+            bus: client.bus_nr,
+            // SAFETY: The client holds the child; its address never changes.
+            addr: unsafe { (*rdev).addr },
+            queue_depth: QUEUE_DEPTH,
+            submit_max: uapi::SUBMIT_MAX as u32,
+            data_max: uapi::DATA_MAX as u32,
+            record_size: size_of::<uapi::Record>() as u32,
+            reserved: 0,
+            compatible: [0; 64],
+        };
+        // SAFETY: As above; the compatible string never changes either.
+        let compatible = unsafe { super::device::compatible(rdev) }.to_bytes();
+        let n = compatible.len().min(out.compatible.len() - 1);
+        out.compatible[..n].copy_from_slice(&compatible[..n]);
+        // SAFETY: By the safety requirements `info` is valid for writes.
+        unsafe { info.write(out) };
+        Ok(0)
+    })
+}
+
+/// Gives every client of a child a device event: see `rbus_device_post_event()`.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_post_event(
+    rdev: *mut ffi::rbus_device,
+    kind: u32,
+    seq: u64,
+    payload: u64,
+) {
+    // SAFETY: By the safety requirements.
+    let queue = unsafe { Queue::of(rdev) };
+    let mut inner = queue.inner.lock();
+    let mut clients = KVec::new();
+    for client in &inner.clients {
+        if clients.push(Arc::from(client), GFP_ATOMIC).is_err() {
+            break;
+        }
+    }
+    for client in &clients {
+        let state = client.state.access_mut(&mut inner);
+        if state.dead {
+            continue;
+        }
+        let ev = if state.events < CLIENT_EVENTS_MAX {
+            Request::new(
+                client,
+                Kind::Event { kind, seq, payload },
+                State::Done,
+                GFP_ATOMIC,
+            )
+            .ok()
+        } else {
+            None
+        };
+        let Some(ev) = ev else {
+            inner.events_dropped += 1;
+            continue;
+        };
+        let state = client.state.access_mut(&mut inner);
+        state.records.push_back(ev);
+        state.events += 1;
+        client.wait.wake_up_poll(POLL_IN);
+    }
+    drop(inner);
+}
+
+/// `show` of a counter of the queue.
+macro_rules! counter_show {
+    ($name:ident, $field:ident) => {
+        extern "C" fn $name(
+            dev: *mut bindings::device,
+            _attr: *mut bindings::device_attribute,
+            buf: *mut c_char,
+        ) -> isize {
+            // SAFETY: sysfs shows an attribute of a device of this bus, valid for the call.
+            let queue = unsafe { Queue::of(to_rbus_device(dev)) };
+            queue.show(buf, |inner| u64::from(inner.$field))
+        }
+    };
+}
+
+counter_show!(requests_submitted_show, submitted);
+counter_show!(requests_completed_show, completed);
+counter_show!(requests_cancelled_show, cancelled);
+counter_show!(requests_failed_show, failed);
+counter_show!(requests_in_flight_show, count);
+counter_show!(channel_events_dropped_show, events_dropped);
+
+static SUBMITTED: Table<bindings::device_attribute> =
+    attr_ro(c"requests_submitted", requests_submitted_show);
+static COMPLETED: Table<bindings::device_attribute> =
+    attr_ro(c"requests_completed", requests_completed_show);
+static CANCELLED: Table<bindings::device_attribute> =
+    attr_ro(c"requests_cancelled", requests_cancelled_show);
+static FAILED: Table<bindings::device_attribute> =
+    attr_ro(c"requests_failed", requests_failed_show);
+static IN_FLIGHT: Table<bindings::device_attribute> =
+    attr_ro(c"requests_in_flight", requests_in_flight_show);
+static EVENTS_DROPPED: Table<bindings::device_attribute> =
+    attr_ro(c"channel_events_dropped", channel_events_dropped_show);
+
+/// The attributes, `NULL`-terminated.
+static ATTRS: Table<[*const bindings::attribute; 7]> = Table::new([
+    &SUBMITTED.get().attr,
+    &COMPLETED.get().attr,
+    &CANCELLED.get().attr,
+    &FAILED.get().attr,
+    &IN_FLIGHT.get().attr,
+    &EVENTS_DROPPED.get().attr,
+    ptr::null(),
+]);
+
+/// The attribute group of the queue's counters, for the bus type's `dev_groups`.
+pub(crate) static GROUP: Table<bindings::attribute_group> = Table::new(bindings::attribute_group {
+    __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 {
+        attrs_const: ATTRS.get().as_ptr(),
+    },
+    ..pin_init::zeroed()
+});
+
+/// Sets up the queue of a new child: see `rbus_device_add()`.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child with no queue yet.
+pub(crate) unsafe fn init(rdev: *mut ffi::rbus_device) -> Result {
+    let queue = KBox::pin_init(Queue::new(), GFP_KERNEL)?;
+    // SAFETY: The queue is pinned for as long as the child lives: `release` takes it back.
+    let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(queue) });
+    // SAFETY: By the safety requirements `rdev` is valid.
+    unsafe { (*rdev).requests = raw.cast() };
+    Ok(())
+}
+
+/// Frees the queue of a released child.
+///
+/// # Safety
+///
+/// `rdev` must be a child that nothing uses any more, whose queue `init` set up.
+pub(crate) unsafe fn release(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements `requests` came from `KBox::into_raw()` in `init`.
+    let queue = unsafe { KBox::from_raw((*rdev).requests.cast::<Queue>()) };
+    drop(queue);
+}
