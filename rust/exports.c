@@ -60,3 +60,7 @@ EXPORT_SYMBOL_GPL(rbus_request_tx);
 EXPORT_SYMBOL_GPL(rbus_request_rx_len);
 /* and its completion. */
 EXPORT_SYMBOL_GPL(rbus_request_complete);
+/* chardev.rs: a user-mode child driver's char device, */
+EXPORT_SYMBOL_GPL(rbus_chardev_register);
+/* and its removal. */
+EXPORT_SYMBOL_GPL(rbus_chardev_unregister);

@@ -189,7 +189,7 @@ const u8 *rbus_request_tx(const struct rbus_request *req, u32 *len);
 u32 rbus_request_rx_len(const struct rbus_request *req);
 void rbus_request_complete(struct rbus_request *req, int status, const u8 *rx, u32 len);
 
-/* The char devices of user-mode drivers: rbus_chardev.c. */
+/* The char devices of user-mode drivers: rust/rbus_core/chardev.rs. */
 
 /**
  * struct rbus_chardev_ops - the file operations of an rbus char device
@@ -200,8 +200,9 @@ void rbus_request_complete(struct rbus_request *req, int status, const u8 *rx, u
  * @ioctl: handles @cmd
  * @poll: polls
  *
- * @open runs under the char device's lock, which rbus_chardev_unregister()
- * takes to cut @data off; the others only see the file's @priv.
+ * Every callback must be set. @open runs under the char device's lock, which
+ * rbus_chardev_unregister() takes to cut @data off; the others only see the
+ * file's @priv.
  */
 struct rbus_chardev_ops {
 	struct module *owner;
@@ -214,10 +215,29 @@ struct rbus_chardev_ops {
 
 struct rbus_chardev;
 
-int rbus_chardev_init(void);
-void rbus_chardev_exit(void);
+/**
+ * rbus_chardev_register() - create /dev/rbus-<bus>-<addr> for a child
+ * @rdev: the child, bound to the calling driver
+ * @ops: the file operations, copied; @ops->owner is held while a file is open
+ * @data: given to @ops->open until rbus_chardev_unregister()
+ *
+ * The char device is a device of class "rbus-dev", a child of @rdev, with a
+ * cdev whose files are streams (they cannot seek).
+ *
+ * Return: the char device, or an ERR_PTR(): -EINVAL when a callback of @ops
+ * is missing, -ENOSPC when every minor is taken, -ENOMEM.
+ */
 struct rbus_chardev *rbus_chardev_register(struct rbus_device *rdev,
 					   const struct rbus_chardev_ops *ops, void *data);
+
+/**
+ * rbus_chardev_unregister() - remove a char device
+ * @cdev: from rbus_chardev_register()
+ *
+ * Once this returns no open() runs or can start, so the data may go. Open
+ * files keep working on their own private data until released; the char
+ * device's memory goes with the last of them.
+ */
 void rbus_chardev_unregister(struct rbus_chardev *cdev);
 
 /* Bus numbers, lowest free first: rust/rbus_core/bus_nr.rs. */

@@ -82,7 +82,7 @@ pub trait FileOps: Sized + Send + Sync + 'static {
 pub struct CharDev<T: FileOps> {
     raw: NonNull<ffi::rbus_chardev>,
     // Dropped after `raw` is unregistered: no open runs then. Only the open callback reads it,
-    // through the pointer the glue keeps.
+    // through the pointer the bus core keeps.
     _data: Pin<KBox<T::Data>>,
 }
 
@@ -104,9 +104,9 @@ impl<T: FileOps> CharDev<T> {
         };
         let ptr = core::ptr::from_ref::<T::Data>(&data).cast_mut().cast();
 
-        // SAFETY: `dev` is a valid, bound child; the glue copies `ops`, whose callbacks live in
-        // `module`, which each open file holds. `data` stays valid until `drop` unregistered the
-        // char device, after which no open uses it.
+        // SAFETY: `dev` is a valid, bound child; the bus core copies `ops`, whose callbacks live
+        // in `module`, which each open file holds. `data` stays valid until `drop` unregistered
+        // the char device, after which no open uses it.
         let raw = from_err_ptr(unsafe { ffi::rbus_chardev_register(dev.as_raw(), &ops, ptr) })?;
 
         // INVARIANT: registered above with `data`.
@@ -117,7 +117,7 @@ impl<T: FileOps> CharDev<T> {
     }
 
     extern "C" fn open_callback(data: *mut c_void) -> *mut c_void {
-        // SAFETY: The glue passes the `data` of a registered `CharDev`, under the lock that
+        // SAFETY: The bus core passes the `data` of a registered `CharDev`, under the lock that
         // `drop` takes before `data` goes.
         let data = unsafe { &*data.cast::<T::Data>() };
         match T::open(data) {
@@ -145,7 +145,7 @@ impl<T: FileOps> CharDev<T> {
         len: usize,
         nonblock: bool,
     ) -> isize {
-        // SAFETY: The glue passes an open file's private pointer.
+        // SAFETY: The bus core passes an open file's private pointer.
         let file = unsafe { Self::file(file) };
         match file.read(UserPtr::from_ptr(buf.cast()), len, nonblock) {
             Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
@@ -159,7 +159,7 @@ impl<T: FileOps> CharDev<T> {
         arg: c_ulong,
         nonblock: bool,
     ) -> c_long {
-        // SAFETY: The glue passes an open file's private pointer.
+        // SAFETY: The bus core passes an open file's private pointer.
         let file = unsafe { Self::file(file) };
         match file.ioctl(cmd, arg, nonblock) {
             Ok(n) => n as c_long,
@@ -172,7 +172,7 @@ impl<T: FileOps> CharDev<T> {
         raw_file: *mut bindings::file,
         pt: *mut bindings::poll_table_struct,
     ) -> u32 {
-        // SAFETY: The glue passes an open file's private pointer.
+        // SAFETY: The bus core passes an open file's private pointer.
         let file = unsafe { Self::file(file) };
         file.poll(&PollTable {
             file: raw_file,
