@@ -394,6 +394,7 @@ extern "C" fn dev_release_callback(dev: *mut bindings::device) {
     });
 }
 
+/// `open()`: opens a file on the driver's data, unless the char device is unregistered.
 extern "C" fn open_callback(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // SAFETY: `FOPS` are only given to our `cdev`s, so `chrdev_open()` calls this with an inode
     // whose `i_cdev` is one of them, and holds it (and so the `CharDev`) during the call.
@@ -406,6 +407,7 @@ extern "C" fn open_callback(inode: *mut bindings::inode, file: *mut bindings::fi
     })
 }
 
+/// The last close of a file: the driver frees its private data, and its module is let go.
 extern "C" fn release_callback(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // SAFETY: The VFS releases a file that `open_callback()` opened, holding it for the call.
     let cd = unsafe { CharDev::from_file(file) };
@@ -430,6 +432,7 @@ unsafe fn nonblock(file: *mut bindings::file) -> bool {
     unsafe { (*file).f_flags & O_NONBLOCK != 0 }
 }
 
+/// `read()`, forwarded to the driver.
 extern "C" fn read_callback(
     file: *mut bindings::file,
     buf: *mut c_char,
@@ -444,6 +447,7 @@ extern "C" fn read_callback(
     unsafe { (cd.ops.read)((*file).private_data, buf, len, nonblock(file)) }
 }
 
+/// `ioctl()`, forwarded to the driver; `compat_ptr_ioctl()` reaches it too.
 extern "C" fn ioctl_callback(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
     // SAFETY: The VFS calls an ioctl on a file that `open_callback()` opened, holding it for the
     // call.
@@ -454,6 +458,7 @@ extern "C" fn ioctl_callback(file: *mut bindings::file, cmd: c_uint, arg: c_ulon
     unsafe { (cd.ops.ioctl)((*file).private_data, cmd, arg, nonblock(file)) }
 }
 
+/// `poll()`, forwarded to the driver.
 extern "C" fn poll_callback(
     file: *mut bindings::file,
     pt: *mut bindings::poll_table_struct,
