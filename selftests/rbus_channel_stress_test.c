@@ -260,6 +260,8 @@ TEST_F_TIMEOUT(channel_stress, delete_and_readd_under_load, 7200)
 
 #define OPENERS		2
 #define OPEN_MAX	65536
+/* Files open at once, well under RLIMIT_NOFILE however slow a cycle is. */
+#define OPEN_AT_ONCE	256
 
 /* Files opened by the opener threads, in order; the main thread checks them. */
 struct opened {
@@ -268,6 +270,7 @@ struct opened {
 	pthread_mutex_t lock;
 	int fds[OPEN_MAX];
 	int count;
+	int closed;	/* fds[] below this are closed */
 };
 
 static void *opener(void *arg)
@@ -275,8 +278,16 @@ static void *opener(void *arg)
 	struct opened *o = arg;
 
 	while (!atomic_load(&o->stop)) {
-		int fd = open(o->node, O_RDWR | O_NONBLOCK);
+		int fd, open_now;
 
+		pthread_mutex_lock(&o->lock);
+		open_now = o->count - o->closed;
+		pthread_mutex_unlock(&o->lock);
+		if (open_now >= OPEN_AT_ONCE) {
+			usleep(100);
+			continue;
+		}
+		fd = open(o->node, O_RDWR | O_NONBLOCK);
 		if (fd < 0) {
 			/* Unbound: the node is gone until the rebind. */
 			usleep(100);
@@ -339,6 +350,9 @@ TEST_F_TIMEOUT(channel_stress, unbind_while_opening, 7200)
 			live += submit_one(o.fds[i], i) != -ENODEV;
 			close(o.fds[i]);
 		}
+		pthread_mutex_lock(&o.lock);
+		o.closed = to;
+		pthread_mutex_unlock(&o.lock);
 		checked = to;
 	}
 	atomic_store(&o.stop, true);
