@@ -47,8 +47,9 @@ struct rbus_host {
  * @reg_write: likewise
  * @subscribe: likewise
  * @submit: start an asynchronous request, which the controller gives back
- *	exactly once with rbus_request_complete(): inline, from a work item or
- *	from a timer alike, as no lock of the queue is held
+ *	exactly once with rbus_request_complete(), in process context: inline,
+ *	or later from a work item, as no lock of the queue is held. While it
+ *	holds the request, the host stays active
  *
  * The bus core calls these inside an SRCU-fast read-side critical section
  * that rbus_device_unregister() waits for, so the controller may free @ctx

@@ -123,15 +123,7 @@ impl Client {
     /// Takes the next record, waiting for one unless `nonblock`. Once the driver unbound or the
     /// child is gone, returns the records left, then fails with `ENODEV`.
     pub fn read(&self, nonblock: bool) -> Result<uapi::Record> {
-        let mut rec = uapi::Record {
-            id: 0,
-            r#type: 0,
-            status: 0,
-            len: 0,
-            kind: 0,
-            payload: 0,
-            data: [0; uapi::DATA_MAX],
-        };
+        let mut rec = uapi::Record::default();
         // SAFETY: By the type invariants the client is open; `rec` is writable.
         to_result(unsafe { ffi::rbus_client_read(self.raw.as_ptr(), &mut rec, nonblock) })?;
         Ok(rec)

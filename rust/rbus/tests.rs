@@ -275,8 +275,10 @@ mod tests {
         assert_eq!(bus.reg_read(0).err(), Some(ENODEV));
         assert_eq!(bus.reg_write(0, 1).err(), Some(ENODEV));
         assert_eq!(bus.try_reg_read(0).err(), Some(ENODEV));
-        drop(bus);
+        // And once the controller's host is gone too: the child keeps it until its release.
         drop(host);
+        assert_eq!(bus.reg_read(0).err(), Some(ENODEV));
+        drop(bus);
         drop(parent);
         Ok(())
     }

@@ -159,6 +159,21 @@ const _: () = {
     assert!(offset_of!(Record, data) == 32);
 };
 
+impl Default for Record {
+    /// An empty record: all zeroes, as `read()` would never return it.
+    fn default() -> Self {
+        Self {
+            id: 0,
+            r#type: 0,
+            status: 0,
+            len: 0,
+            kind: 0,
+            payload: 0,
+            data: [0; DATA_MAX],
+        }
+    }
+}
+
 // SAFETY: These structs have no padding (asserted above) and any bit pattern is a valid value.
 unsafe impl FromBytes for Req {}
 // SAFETY: As above.

@@ -61,8 +61,8 @@ impl Call {
     ///
     /// `rdev` must be a valid child for the duration of the call.
     pub(crate) unsafe fn begin(rdev: *mut ffi::rbus_device, flags: u32) -> Result<Self> {
-        // SAFETY: By the safety requirements `rdev` is valid; a child's host outlives it, as the
-        // parent of its device.
+        // SAFETY: By the safety requirements `rdev` is valid, and it holds a reference on its host
+        // until its release, even once removed.
         let host = unsafe { (*rdev).host };
         // SAFETY: As above; `calls_srcu` lives as long as the host.
         let ssp = unsafe { &raw mut (*host).calls_srcu };

@@ -141,6 +141,7 @@ extern "C" fn release_callback(dev: *mut bindings::device) {
         bindings::mutex_destroy(&raw mut (*rdev).ops_lock);
         bindings::mutex_destroy(&raw mut (*rdev).resume_lock);
         queue::release(rdev);
+        bindings::put_device(&raw mut (*(*rdev).host).dev);
     }
 
     // Test-only: `make check RBUS_BREAK=leak` must go red.
@@ -278,7 +279,9 @@ unsafe fn add(
         let dev = &raw mut (*rdev).dev;
         bindings::device_initialize(dev);
         (*dev).bus = BUS_TYPE.as_ptr();
-        (*dev).parent = &raw mut (*host).dev;
+        // The driver core's reference on the parent goes at `device_del()`; this one lasts
+        // until the release, for calls and requests that still reach the host's domain.
+        (*dev).parent = bindings::get_device(&raw mut (*host).dev);
         (*dev).release = Some(release_callback);
         bindings::device_set_node(dev, bindings::fwnode_handle_get(fwnode));
         dev
@@ -448,6 +451,16 @@ pub(crate) const fn attr_ro(name: &'static CStr, show: Show) -> Table<bindings::
     })
 }
 
+/// An attribute group of the `NULL`-terminated `attrs`, as `attrs_const` takes them.
+pub(crate) const fn attr_group(
+    attrs: *const *const bindings::attribute,
+) -> Table<bindings::attribute_group> {
+    Table::new(bindings::attribute_group {
+        __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 { attrs_const: attrs },
+        ..pin_init::zeroed()
+    })
+}
+
 static COMPATIBLE: Table<bindings::device_attribute> = attr_ro(c"compatible", compatible_show);
 static ADDRESS: Table<bindings::device_attribute> = attr_ro(c"address", address_show);
 static MODALIAS: Table<bindings::device_attribute> = attr_ro(c"modalias", modalias_show);
@@ -461,9 +474,4 @@ static ATTRS: Table<[*const bindings::attribute; 4]> = Table::new([
 ]);
 
 /// The attribute group of every child, for the bus type's `dev_groups`.
-pub(crate) static GROUP: Table<bindings::attribute_group> = Table::new(bindings::attribute_group {
-    __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 {
-        attrs_const: ATTRS.get().as_ptr(),
-    },
-    ..pin_init::zeroed()
-});
+pub(crate) static GROUP: Table<bindings::attribute_group> = attr_group(ATTRS.get().as_ptr());

@@ -28,6 +28,7 @@
 use super::{
     calls::Call,
     device::{
+        attr_group,
         attr_ro,
         to_rbus_device, //
     },
@@ -212,14 +213,9 @@ impl Queue {
         let mut inner = self.inner.lock();
         inner.closed = true;
         self.finish_all(&mut inner, ENODEV.to_errno(), |_| true);
-        let clients: KVec<Arc<Client>> = {
-            let mut v = KVec::new();
-            for client in &inner.clients {
-                // Clients are few; were this to fail, they are found dead on their next call.
-                let _ = v.push(Arc::from(client), GFP_ATOMIC);
-            }
-            v
-        };
+        // Out of `inner` while it is walked, so that each client's state can be reached; back
+        // before the lock is dropped.
+        let clients = core::mem::take(&mut inner.clients);
         for client in &clients {
             client.state.access_mut(&mut inner).dead = true;
             // Test-only: `make check RBUS_BREAK=skip-wake` must go red.
@@ -227,6 +223,7 @@ impl Queue {
                 client.wait.wake_up_poll(POLL_HUP | POLL_IN);
             }
         }
+        inner.clients = clients;
         drop(inner);
         self.room.wake_up_poll(POLL_OUT);
     }
@@ -258,28 +255,27 @@ impl Queue {
     ///
     /// `rdev` must be the valid child that owns this queue.
     pub(crate) unsafe fn resume(&self, rdev: *mut ffi::rbus_device) {
-        // Room for the whole queue, taken before the lock. Were it to fail, the requests that
-        // waited wait on, for the next submit's resume, or fail on removal.
-        let Ok(mut batch) = KVec::with_capacity(QUEUE_DEPTH as usize, GFP_KERNEL) else {
-            self.inner.lock().held = false;
-            return;
-        };
-        {
-            let mut inner = self.inner.lock();
-            inner.held = false;
-            for req in &inner.pending {
-                if *req.state.access(&inner) == State::Waiting {
-                    // At most `QUEUE_DEPTH` are pending: this never allocates.
-                    let _ = batch.push(Arc::from(req), GFP_ATOMIC);
-                }
-            }
-            for req in &batch {
+        // One request a round, so that nothing is allocated: resume is rare, and at most
+        // `QUEUE_DEPTH` requests wait.
+        loop {
+            let next = {
+                let mut inner = self.inner.lock();
+                inner.held = false;
+                let next = inner
+                    .pending
+                    .iter()
+                    .find(|req| *req.state.access(&inner) == State::Waiting)
+                    .map(Arc::from);
+                let Some(req) = next else {
+                    return;
+                };
                 // SAFETY: By the safety requirements `rdev` is valid.
-                unsafe { start_locked(&mut inner, rdev, req) };
-            }
+                unsafe { start_locked(&mut inner, rdev, &req) };
+                req
+            };
+            // SAFETY: By the safety requirements `rdev` is valid, and the request was started.
+            unsafe { hand_over(rdev, Some(next)) };
         }
-        // SAFETY: By the safety requirements `rdev` is valid, and each request was started.
-        unsafe { hand_over(rdev, batch) };
     }
 
     /// Shows the counter `f` picks.
@@ -362,15 +358,7 @@ impl Request {
 
     /// The record `read()` returns. Only for a request whose outcome is set, or an event.
     fn record(&self) -> uapi::Record {
-        let mut rec = uapi::Record {
-            id: 0,
-            r#type: 0,
-            status: 0,
-            len: 0,
-            kind: 0,
-            payload: 0,
-            data: [0; uapi::DATA_MAX],
-        };
+        let mut rec = uapi::Record::default();
         match &self.kind {
             Kind::Transfer(req) => {
                 rec.id = req.id;
@@ -520,7 +508,11 @@ impl Client {
         let mut queued = 0u32;
         loop {
             let held;
-            let mut started = KVec::with_capacity(total - queued as usize, GFP_KERNEL)?;
+            let mut started = match KVec::with_capacity(total - queued as usize, GFP_KERNEL) {
+                Ok(started) => started,
+                Err(e) if queued == 0 => return Err(e.into()),
+                Err(_) => return Ok(queued),
+            };
             {
                 let mut inner = queue.inner.lock();
                 if inner.dead || self.state.access_mut(&mut inner).dead {
@@ -723,8 +715,9 @@ unsafe fn start_locked(inner: &mut Inner, rdev: *mut ffi::rbus_device, req: &Req
 /// # Safety
 ///
 /// `rdev` must be a valid child, and every request of `reqs` one of its started requests.
-unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: KVec<Arc<Request>>) {
-    if reqs.is_empty() {
+unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: impl IntoIterator<Item = Arc<Request>>) {
+    let mut reqs = reqs.into_iter().peekable();
+    if reqs.peek().is_none() {
         return;
     }
     // SAFETY: By the safety requirements `rdev` is valid.
@@ -734,17 +727,72 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: KVec<Arc<Request>>) {
         Err(e) => Err(*e),
     };
     for req in reqs {
-        let raw = Arc::into_raw(req).cast_mut().cast::<ffi::rbus_request>();
         match submit {
-            // SAFETY: Inside the call, the controller's table and context are valid; `raw`
-            // carries the reference the controller gives back with `rbus_request_complete()`.
-            Ok((submit, ctx)) => unsafe { submit(ctx, raw) },
-            // SAFETY: `raw` carries the controller's reference, which this gives back.
-            Err(e) => unsafe { rbus_request_complete(raw, e.to_errno(), ptr::null(), 0) },
+            Ok((submit, ctx)) => {
+                // The controller holds the request, and so keeps its host active until it gives
+                // it back: the call made it active.
+                //
+                // SAFETY: By the safety requirements `rdev` is valid, and its host too.
+                unsafe { ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*(*rdev).host).dev) };
+                let raw = Arc::into_raw(req).cast_mut().cast::<ffi::rbus_request>();
+                // SAFETY: Inside the call, the controller's table and context are valid; `raw`
+                // carries the reference the controller gives back with `rbus_request_complete()`.
+                unsafe { submit(ctx, raw) };
+            }
+            Err(e) => complete(req, e.to_errno(), &[], false),
         }
     }
     // The call, if it began, ends once every request is handed over.
     drop(call);
+}
+
+/// Completes a started request with `status` and, for a status of 0, the bytes `rx` read back,
+/// unless it was completed meanwhile; then lets it go. `handed` says whether the controller held
+/// it, and with it a usage count of the host.
+fn complete(req: Arc<Request>, status: i32, rx: &[u8], handed: bool) {
+    let client = req.client.clone();
+    let rdev = client.rdev();
+    let queue = client.queue();
+    {
+        let mut inner = queue.inner.lock();
+        inner.started -= 1;
+        if *req.state.access(&inner) == State::Started {
+            let mut out = Outcome::failed(status);
+            if status == 0 {
+                let want = match &req.kind {
+                    Kind::Transfer(r) => r.rx_len as usize,
+                    Kind::Event { .. } => 0,
+                };
+                let n = rx.len().min(want);
+                if let (Some(dst), Some(src)) = (out.data.get_mut(..n), rx.get(..n)) {
+                    dst.copy_from_slice(src);
+                    out.len = n as u32;
+                }
+            }
+            req.outcome.populate(out);
+            // SAFETY: A started request is on its queue's `pending`, and on no other list.
+            if let Some(la) = unsafe { inner.pending.remove(&req) } {
+                queue.finish(&mut inner, la, status);
+            }
+        }
+    }
+    // Not under the lock: this may drop the last reference but the client's.
+    drop(req);
+    // The usage counts `start_locked()` and `hand_over()` took: the child, and the host, may
+    // idle once the controller holds nothing of theirs.
+    //
+    // SAFETY: The client holds a reference on the child, which holds one on its host.
+    unsafe {
+        ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*rdev).dev);
+        ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*rdev).dev);
+        if handed {
+            let host = &raw mut (*(*rdev).host).dev;
+            ffi::rbus_helper_pm_runtime_mark_last_busy(host);
+            ffi::rbus_helper_pm_runtime_put_autosuspend(host);
+        }
+    }
+    // Last: this may drop the client's, and then the child's, last reference.
+    drop(client);
 }
 
 /// The controller gives a request back: see `rbus_request_complete()` in `rust/rbus_glue.h`.
@@ -763,43 +811,13 @@ unsafe extern "C" fn rbus_request_complete(
     // SAFETY: By the safety requirements `req` came from `Arc::into_raw()` in `hand_over()`, and
     // this takes its reference back.
     let req = unsafe { Arc::from_raw(req.cast_const().cast::<Request>()) };
-    let rdev = req.client.rdev();
-    let queue = req.client.queue();
-    {
-        let mut inner = queue.inner.lock();
-        inner.started -= 1;
-        if *req.state.access(&inner) == State::Started {
-            let mut out = Outcome::failed(status);
-            if status == 0 && !rx.is_null() {
-                let want = match &req.kind {
-                    Kind::Transfer(r) => r.rx_len,
-                    Kind::Event { .. } => 0,
-                };
-                let n = len.min(want) as usize;
-                // SAFETY: By the safety requirements `rx` holds `len` bytes, and `n` is no more.
-                let src = unsafe { core::slice::from_raw_parts(rx, n) };
-                if let Some(dst) = out.data.get_mut(..n) {
-                    dst.copy_from_slice(src);
-                    out.len = n as u32;
-                }
-            }
-            req.outcome.populate(out);
-            // SAFETY: A started request is on its queue's `pending`, and on no other list.
-            if let Some(la) = unsafe { inner.pending.remove(&req) } {
-                queue.finish(&mut inner, la, status);
-            }
-        }
-    }
-    // The PM usage count `start_locked()` took: the child may idle once the controller holds
-    // nothing.
-    //
-    // SAFETY: The request's client holds a reference on the child, which is valid.
-    unsafe {
-        ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*rdev).dev);
-        ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*rdev).dev);
-    }
-    // Last: this may drop the client's, and then the child's, last reference.
-    drop(req);
+    let rx = if status == 0 && !rx.is_null() {
+        // SAFETY: By the safety requirements `rx` holds `len` bytes for a status of 0.
+        unsafe { core::slice::from_raw_parts(rx, len as usize) }
+    } else {
+        &[]
+    };
+    complete(req, status, rx, true);
 }
 
 /// The bytes a request writes, and their number in `len`.
@@ -1077,20 +1095,17 @@ unsafe extern "C" fn rbus_device_post_event(
     // SAFETY: By the safety requirements.
     let queue = unsafe { Queue::of(rdev) };
     let mut inner = queue.inner.lock();
-    let mut clients = KVec::new();
-    for client in &inner.clients {
-        if clients.push(Arc::from(client), GFP_ATOMIC).is_err() {
-            break;
-        }
-    }
+    // Out of `inner` while it is walked, as in `Queue::revoke()`.
+    let clients = core::mem::take(&mut inner.clients);
     for client in &clients {
+        let client = Arc::from(client);
         let state = client.state.access_mut(&mut inner);
         if state.dead {
             continue;
         }
         let ev = if state.events < CLIENT_EVENTS_MAX {
             Request::new(
-                client,
+                &client,
                 Kind::Event { kind, seq, payload },
                 State::Done,
                 GFP_ATOMIC,
@@ -1108,6 +1123,7 @@ unsafe extern "C" fn rbus_device_post_event(
         state.events += 1;
         client.wait.wake_up_poll(POLL_IN);
     }
+    inner.clients = clients;
     drop(inner);
 }
 
@@ -1158,12 +1174,7 @@ static ATTRS: Table<[*const bindings::attribute; 7]> = Table::new([
 ]);
 
 /// The attribute group of the queue's counters, for the bus type's `dev_groups`.
-pub(crate) static GROUP: Table<bindings::attribute_group> = Table::new(bindings::attribute_group {
-    __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 {
-        attrs_const: ATTRS.get().as_ptr(),
-    },
-    ..pin_init::zeroed()
-});
+pub(crate) static GROUP: Table<bindings::attribute_group> = attr_group(ATTRS.get().as_ptr());
 
 /// Sets up the queue of a new child: see `rbus_device_add()`.
 ///

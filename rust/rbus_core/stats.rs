@@ -11,6 +11,7 @@
 
 use super::{
     device::{
+        attr_group,
         attr_ro,
         to_rbus_device, //
     },
@@ -208,9 +209,4 @@ static ATTRS: Table<[*const bindings::attribute; 6]> = Table::new([
 ]);
 
 /// The counters' attribute group of every child, for the bus type's `dev_groups`.
-pub(crate) static GROUP: Table<bindings::attribute_group> = Table::new(bindings::attribute_group {
-    __bindgen_anon_2: bindings::attribute_group__bindgen_ty_2 {
-        attrs_const: ATTRS.get().as_ptr(),
-    },
-    ..pin_init::zeroed()
-});
+pub(crate) static GROUP: Table<bindings::attribute_group> = attr_group(ATTRS.get().as_ptr());
