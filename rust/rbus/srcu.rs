@@ -21,6 +21,30 @@ use kernel::{
     },
 };
 
+/// `init_srcu_struct_fast()` with the name and lockdep class of the caller's choosing, as the
+/// kernel's `__init_srcu_struct()` takes them: only a kernel with lockdep has a class to give.
+///
+/// # Safety
+///
+/// `ssp` must point to memory for a `srcu_struct`, not initialized yet, that stays in place until
+/// `cleanup_srcu_struct()`.
+pub unsafe fn init_srcu_struct_fast(
+    ssp: *mut bindings::srcu_struct,
+    name: &'static CStr,
+    key: Pin<&'static LockClassKey>,
+) -> c_int {
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    // SAFETY: By the safety requirements; the name and the class are static.
+    return unsafe { bindings::__init_srcu_struct_fast(ssp, name.as_char_ptr(), key.as_ptr()) };
+
+    #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+    {
+        let _ = (name, key);
+        // SAFETY: By the safety requirements.
+        unsafe { bindings::init_srcu_struct_fast(ssp) }
+    }
+}
+
 /// Creates an [`SrcuFast`] domain whose lockdep class is this call site's, as
 /// `init_srcu_struct_fast()` gives each of its call sites one: domains of different owners must
 /// not share a class, or lockdep takes waiting on one for waiting on the other.
@@ -57,9 +81,7 @@ impl SrcuFast {
             inner <- Opaque::try_ffi_init(|ptr: *mut bindings::srcu_struct| {
                 // SAFETY: `ptr` points to pinned, uninitialized memory for a `srcu_struct`; the
                 // name and the class are static.
-                to_result(unsafe {
-                    bindings::__init_srcu_struct_fast(ptr, name.as_char_ptr(), key.as_ptr())
-                })
+                to_result(unsafe { init_srcu_struct_fast(ptr, name, key) })
             }),
         })
     }

@@ -114,10 +114,10 @@ unsafe fn add(parent: *mut bindings::device, nr: c_int) -> Result<*mut ffi::rbus
     //
     // SAFETY: The domain is zeroed, not yet initialized; the name and the class are static.
     to_result(unsafe {
-        bindings::__init_srcu_struct_fast(
+        crate::rbus::srcu::init_srcu_struct_fast(
             &raw mut host.calls_srcu,
-            c"&host->calls_srcu".as_char_ptr(),
-            kernel::static_lock_class!().as_ptr(),
+            c"&host->calls_srcu",
+            kernel::static_lock_class!(),
         )
     })?;
 
