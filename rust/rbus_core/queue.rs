@@ -16,9 +16,9 @@
 //! `submit`, from a work item or from a ticker alike. Its outcome is set once ([`SetOnce`]), so a
 //! reader copies a record out with no lock held.
 //!
-//! A request the controller holds also holds a runtime PM usage count of the child, taken with
-//! `pm_runtime_get_noresume()` when it starts and dropped, with an autosuspend put, when the
-//! controller gives it back. While the child is suspended, new requests wait in the queue and an
+//! While the controller holds requests of a child, the queue holds a runtime PM usage count of the
+//! child and one of its host, taken with `pm_runtime_get_noresume()` when the first starts and
+//! dropped, with an autosuspend put, when the controller gives the last back. While the child is suspended, new requests wait in the queue and an
 //! asynchronous resume is requested; resume starts them. Suspend is refused while the controller
 //! holds requests.
 //!
@@ -84,6 +84,10 @@ const QUEUE_DEPTH: u32 = ffi::RBUS_QUEUE_DEPTH;
 
 /// Unread event records a client keeps; newer events are dropped.
 const CLIENT_EVENTS_MAX: u32 = 64;
+
+/// Consumed requests a client keeps for reuse: under TCG an allocation costs microseconds (the
+/// slab's fast path is a 16-byte compare-and-exchange, which TCG runs alone).
+const CLIENT_CACHE: u32 = 64;
 
 /// `EPOLLIN | EPOLLRDNORM`, which have the values of their `POLL*` twins.
 const POLL_IN: u32 = bindings::POLLIN | bindings::POLLRDNORM;
@@ -168,16 +172,25 @@ impl Queue {
     /// Completes `req`, which is on `pending`, with `status`, exactly once: its record goes to its
     /// client, and the waiters are woken.
     fn finish(&self, inner: &mut Inner, req: ListArc<Request>, status: i32) {
+        self.finish_with(inner, req, status, Outcome::failed(status));
+    }
+
+    /// As [`Queue::finish`], with the controller's `outcome`.
+    fn finish_with(&self, inner: &mut Inner, req: ListArc<Request>, status: i32, outcome: Outcome) {
         *req.state.access_mut(inner) = State::Done;
+        // Submitters and pollers wait for room only while the queue is full.
+        let was_full = inner.count >= QUEUE_DEPTH;
         inner.count -= 1;
         match status {
             0 => inner.completed += 1,
             s if s == ECANCELED.to_errno() => inner.cancelled += 1,
             _ => inner.failed += 1,
         }
-        // A controller's outcome was set first; any other outcome is the status alone.
-        req.outcome.populate(Outcome::failed(status));
-        let client = req.client.clone();
+        req.outcome.populate(outcome);
+        let client: *const Client = &*req.client;
+        // SAFETY: The request holds its client. On the client's list, the request is only taken
+        // off under the queue's lock, which `inner` holds for the rest of this function.
+        let client = unsafe { &*client };
         client.state.access_mut(inner).records.push_back(req);
         // Readers, pollers and submitters add themselves to their queue, then check their
         // condition under the lock: testing for waiters under it misses none, and spares an idle
@@ -185,7 +198,7 @@ impl Queue {
         if client.wait.active() {
             client.wait.wake_up_poll(POLL_IN);
         }
-        if self.room.active() {
+        if was_full && self.room.active() {
             self.room.wake_up_poll(POLL_OUT);
         }
     }
@@ -395,6 +408,10 @@ impl Request {
 struct ClientState {
     /// Completed requests and events, oldest first.
     records: List<Request>,
+    /// Consumed requests that nothing else holds, for reuse.
+    cache: List<Request>,
+    /// Their number, at most [`CLIENT_CACHE`].
+    cached: u32,
     /// Event records on `records`.
     events: u32,
     /// The driver unbound or the child is gone: every call fails.
@@ -458,6 +475,8 @@ impl Client {
                     &queue.inner,
                     ClientState {
                         records: List::new(),
+                        cache: List::new(),
+                        cached: 0,
                         events: 0,
                         dead: false,
                     }
@@ -486,7 +505,13 @@ impl Client {
             });
             // SAFETY: A client is only ever on its own queue's `clients`, from `open` to here.
             drop(unsafe { inner.clients.remove(self) });
-            core::mem::take(&mut self.state.access_mut(&mut inner).records)
+            let state = self.state.access_mut(&mut inner);
+            state.cached = 0;
+            // Cached requests hold the client too: this breaks that cycle.
+            (
+                core::mem::take(&mut state.records),
+                core::mem::take(&mut state.cache),
+            )
         };
         // Outside the lock: the last request may hold the last reference of the client.
         drop(records);
@@ -498,36 +523,41 @@ impl Client {
         inner.count < QUEUE_DEPTH || self.state.access_mut(&mut inner).dead
     }
 
-    /// Queues `batch`, checked and not shared; returns how many were queued, or an error when
-    /// none was: see `rbus_client_submit()`.
-    fn queue_batch(self: &Arc<Self>, batch: KVec<ListArc<Request>>, nonblock: bool) -> Result<u32> {
+    /// Queues the `total` requests of `batch`, checked and not shared; returns how many were
+    /// queued, or an error when none was: see `rbus_client_submit()`. What is not queued goes
+    /// back to the cache.
+    fn queue_batch(
+        self: &Arc<Self>,
+        mut batch: List<Request>,
+        total: usize,
+        nonblock: bool,
+    ) -> Result<u32> {
         let queue = self.queue();
         let rdev = self.rdev();
-        let total = batch.len();
-        let mut batch = batch.into_iter();
         let mut queued = 0u32;
-        loop {
+        let ret = loop {
+            // The requests to hand over, on the stack: a batch is at most `SUBMIT_MAX`.
+            let mut started: [Option<Arc<Request>>; uapi::SUBMIT_MAX] =
+                [const { None }; uapi::SUBMIT_MAX];
+            let mut n = 0;
             let held;
-            let mut started = match KVec::with_capacity(total - queued as usize, GFP_KERNEL) {
-                Ok(started) => started,
-                Err(e) if queued == 0 => return Err(e.into()),
-                Err(_) => return Ok(queued),
-            };
             {
                 let mut inner = queue.inner.lock();
                 if inner.dead || self.state.access_mut(&mut inner).dead {
-                    return if queued != 0 { Ok(queued) } else { Err(ENODEV) };
+                    break if queued != 0 { Ok(queued) } else { Err(ENODEV) };
                 }
                 held = inner.held;
                 while inner.count < QUEUE_DEPTH {
-                    let Some(req) = batch.next() else {
+                    let Some(req) = batch.pop_front() else {
                         break;
                     };
                     if !held {
                         // SAFETY: `rdev` is valid while the client lives.
                         unsafe { start_locked(&mut inner, rdev, &req) };
-                        // The capacity is the batch's length: this never allocates.
-                        let _ = started.push(req.clone_arc(), GFP_ATOMIC);
+                        if let Some(slot) = started.get_mut(n) {
+                            *slot = Some(req.clone_arc());
+                            n += 1;
+                        }
                     }
                     inner.pending.push_back(req);
                     inner.count += 1;
@@ -546,23 +576,100 @@ impl Client {
                 };
             } else {
                 // SAFETY: As above, and each request was started.
-                unsafe { hand_over(rdev, started) };
+                unsafe { hand_over(rdev, started.iter_mut().take(n).filter_map(Option::take)) };
             }
             if queued as usize == total {
-                return Ok(queued);
+                break Ok(queued);
             }
             if nonblock {
-                return if queued != 0 { Ok(queued) } else { Err(EAGAIN) };
+                break if queued != 0 { Ok(queued) } else { Err(EAGAIN) };
             }
             if let Err(e) = queue.room.wait_interruptible(|| self.can_submit()) {
-                return if queued != 0 { Ok(queued) } else { Err(e) };
+                break if queued != 0 { Ok(queued) } else { Err(e) };
             }
-        }
+        };
+        self.recycle(batch);
+        ret
     }
 
-    /// A blank request of this client for `req`.
-    fn request(self: &Arc<Self>, req: uapi::Req) -> Result<ListArc<Request>> {
+    /// Takes up to `n` consumed requests from the cache, for [`Client::request`].
+    fn cached(&self, n: usize) -> List<Request> {
+        let mut out = List::new();
+        let mut inner = self.queue().inner.lock();
+        let state = self.state.access_mut(&mut inner);
+        for _ in 0..n {
+            let Some(req) = state.cache.pop_front() else {
+                break;
+            };
+            state.cached -= 1;
+            out.push_back(req);
+        }
+        out
+    }
+
+    /// A request of this client for `req`: one of `cache`, or a new one.
+    fn request(
+        self: &Arc<Self>,
+        cache: &mut List<Request>,
+        req: uapi::Req,
+    ) -> Result<ListArc<Request>> {
+        // A cached request is on no list and held by nothing else, so it is unique.
+        if let Some(mut unique) = cache
+            .pop_front()
+            .and_then(|cached| Arc::into_unique_or_drop(cached.into_arc()))
+        {
+            let this = unique.as_mut().project();
+            *this.kind = Kind::Transfer(req);
+            *this.state = LockedBy::new(&self.queue().inner, State::Waiting);
+            *this.outcome = SetOnce::new();
+            return Ok(ListArc::from(unique));
+        }
         Request::new(self, Kind::Transfer(req), State::Waiting, GFP_KERNEL)
+    }
+
+    /// Takes the requests of `consumed` back: those nothing else holds (a cancelled one may
+    /// still be the controller's) go to the cache while it has room.
+    fn recycle(&self, mut consumed: List<Request>) {
+        let mut spare = List::new();
+        {
+            let mut inner = self.queue().inner.lock();
+            let state = self.state.access_mut(&mut inner);
+            while let Some(req) = consumed.pop_front() {
+                if state.cached >= CLIENT_CACHE {
+                    spare.push_back(req);
+                    continue;
+                }
+                // Not the last reference, when it is not unique: nothing is freed here.
+                if let Some(unique) = Arc::into_unique_or_drop(req.into_arc()) {
+                    state.cache.push_back(ListArc::from(unique));
+                    state.cached += 1;
+                }
+            }
+        }
+        // Freed outside the lock.
+        drop(spare);
+    }
+
+    /// Builds the requests of a batch, from the cache first, and queues them.
+    fn submit(
+        self: &Arc<Self>,
+        count: usize,
+        nonblock: bool,
+        mut next: impl FnMut(usize) -> Result<uapi::Req>,
+    ) -> Result<u32> {
+        let mut cache = self.cached(count);
+        let mut batch = List::new();
+        for i in 0..count {
+            match next(i).and_then(|r| self.request(&mut cache, r)) {
+                Ok(req) => batch.push_back(req),
+                Err(e) => {
+                    self.recycle(batch);
+                    self.recycle(cache);
+                    return Err(e);
+                }
+            }
+        }
+        self.queue_batch(batch, count, nonblock)
     }
 
     /// Cancels the oldest pending request `id`: see `rbus_client_cancel()`.
@@ -652,17 +759,20 @@ impl Client {
         }
         let mut batch = self.take(max, nonblock)?;
         let mut writer = UserSlice::new(buf, max * size).writer();
+        let mut consumed = List::new();
         let mut done = 0;
         while let Some(req) = batch.pop_front() {
             if writer.write(&req.record()).is_err() {
                 batch.push_front(req);
                 break;
             }
+            consumed.push_back(req);
             done += size;
         }
         if !batch.is_empty() {
             self.untake(batch);
         }
+        self.recycle(consumed);
         if done == 0 {
             return Err(EFAULT);
         }
@@ -696,18 +806,27 @@ fn req_valid(r: &uapi::Req) -> bool {
         && (r.tx_len != 0 || r.rx_len == 0)
 }
 
-/// Marks `req`, in state `Waiting`, started: the controller is about to hold it, with a runtime
-/// PM usage count of the child.
+/// Marks `req`, in state `Waiting`, started: the controller is about to hold it.
+///
+/// While the controller holds any request of the child, the queue holds one runtime PM usage
+/// count of the child and one of its host, taken here by the first and dropped by
+/// [`complete`] for the last. The host's is taken without a resume: the call that hands the
+/// request over resumes a suspended host first.
 ///
 /// # Safety
 ///
 /// `rdev` must be the valid child that owns `inner`'s queue.
 unsafe fn start_locked(inner: &mut Inner, rdev: *mut ffi::rbus_device, req: &Request) {
     *req.state.access_mut(inner) = State::Started;
+    if inner.started == 0 {
+        // SAFETY: By the safety requirements `rdev` is valid, and so is its host.
+        // `pm_runtime_get_noresume()` only increments a counter, so it may run under a spinlock.
+        unsafe {
+            ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*rdev).dev);
+            ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*(*rdev).host).dev);
+        }
+    }
     inner.started += 1;
-    // SAFETY: By the safety requirements `rdev` is valid. `pm_runtime_get_noresume()` only
-    // increments a counter, so it may run under a spinlock.
-    unsafe { ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*rdev).dev) };
 }
 
 /// Hands started requests to the controller, each with its own reference, with no lock held.
@@ -729,17 +848,12 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: impl IntoIterator<Item = 
     for req in reqs {
         match submit {
             Ok((submit, ctx)) => {
-                // The controller holds the request, and so keeps its host active until it gives
-                // it back: the call made it active.
-                //
-                // SAFETY: By the safety requirements `rdev` is valid, and its host too.
-                unsafe { ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*(*rdev).host).dev) };
                 let raw = Arc::into_raw(req).cast_mut().cast::<ffi::rbus_request>();
                 // SAFETY: Inside the call, the controller's table and context are valid; `raw`
                 // carries the reference the controller gives back with `rbus_request_complete()`.
                 unsafe { submit(ctx, raw) };
             }
-            Err(e) => complete(req, e.to_errno(), &[], false),
+            Err(e) => complete(req, e.to_errno(), &[]),
         }
     }
     // The call, if it began, ends once every request is handed over.
@@ -747,13 +861,11 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: impl IntoIterator<Item = 
 }
 
 /// Completes a started request with `status` and, for a status of 0, the bytes `rx` read back,
-/// unless it was completed meanwhile; then lets it go. `handed` says whether the controller held
-/// it, and with it a usage count of the host.
-fn complete(req: Arc<Request>, status: i32, rx: &[u8], handed: bool) {
-    let client = req.client.clone();
-    let rdev = client.rdev();
-    let queue = client.queue();
-    {
+/// unless it was completed meanwhile; then lets it go.
+fn complete(req: Arc<Request>, status: i32, rx: &[u8]) {
+    let rdev = req.client.rdev();
+    let queue = req.client.queue();
+    let idle = {
         let mut inner = queue.inner.lock();
         inner.started -= 1;
         if *req.state.access(&inner) == State::Started {
@@ -769,30 +881,26 @@ fn complete(req: Arc<Request>, status: i32, rx: &[u8], handed: bool) {
                     out.len = n as u32;
                 }
             }
-            req.outcome.populate(out);
             // SAFETY: A started request is on its queue's `pending`, and on no other list.
             if let Some(la) = unsafe { inner.pending.remove(&req) } {
-                queue.finish(&mut inner, la, status);
+                queue.finish_with(&mut inner, la, status, out);
             }
         }
-    }
-    // Not under the lock: this may drop the last reference but the client's.
-    drop(req);
-    // The usage counts `start_locked()` and `hand_over()` took: the child, and the host, may
-    // idle once the controller holds nothing of theirs.
-    //
-    // SAFETY: The client holds a reference on the child, which holds one on its host.
-    unsafe {
-        ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*rdev).dev);
-        ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*rdev).dev);
-        if handed {
-            let host = &raw mut (*(*rdev).host).dev;
-            ffi::rbus_helper_pm_runtime_mark_last_busy(host);
-            ffi::rbus_helper_pm_runtime_put_autosuspend(host);
+        inner.started == 0
+    };
+    if idle {
+        // The usage counts `start_locked()` took: the child, and its host, may idle once the
+        // controller holds nothing of theirs. The put marks them busy first.
+        //
+        // SAFETY: The request holds its client, which holds the child, which holds its host.
+        unsafe {
+            ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*rdev).dev);
+            ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*(*rdev).host).dev);
         }
     }
-    // Last: this may drop the client's, and then the child's, last reference.
-    drop(client);
+    // Last, not under the lock: this may drop the client's, and then the child's, last
+    // reference.
+    drop(req);
 }
 
 /// The controller gives a request back: see `rbus_request_complete()` in `rust/rbus_glue.h`.
@@ -817,7 +925,7 @@ unsafe extern "C" fn rbus_request_complete(
     } else {
         &[]
     };
-    complete(req, status, rx, true);
+    complete(req, status, rx);
 }
 
 /// The bytes a request writes, and their number in `len`.
@@ -914,11 +1022,8 @@ unsafe extern "C" fn rbus_client_submit(
         }
         // SAFETY: By the safety requirements.
         let client: Arc<Client> = unsafe { self::client(client) }.into();
-        let mut batch = KVec::with_capacity(reqs.len(), GFP_KERNEL)?;
-        for r in reqs {
-            batch.push(client.request(*r)?, GFP_KERNEL)?;
-        }
-        Ok(client.queue_batch(batch, nonblock)? as c_int)
+        let queued = client.submit(reqs.len(), nonblock, |i| reqs.get(i).copied().ok_or(EINVAL))?;
+        Ok(queued as c_int)
     })
 }
 
@@ -947,17 +1052,17 @@ unsafe extern "C" fn rbus_client_submit_user(
         // SAFETY: By the safety requirements.
         let client: Arc<Client> = unsafe { self::client(client) }.into();
         let base = UserPtr::from_ptr(ureqs.cast_mut());
-        let mut batch = KVec::with_capacity(count as usize, GFP_KERNEL)?;
-        for i in 0..count as usize {
+        let queued = client.submit(count as usize, nonblock, |i| {
             let at = base.wrapping_byte_add(i * size);
             // As `copy_struct_from_user()`: a larger struct's tail must be zero.
             let r: uapi::Req = uapi::read_struct(&mut UserSlice::new(at, size).reader(), size)?;
-            if !req_valid(&r) {
-                return Err(EINVAL);
+            if req_valid(&r) {
+                Ok(r)
+            } else {
+                Err(EINVAL)
             }
-            batch.push(client.request(r)?, GFP_KERNEL)?;
-        }
-        Ok(client.queue_batch(batch, nonblock)? as c_int)
+        })?;
+        Ok(queued as c_int)
     })
 }
 
@@ -987,10 +1092,12 @@ unsafe extern "C" fn rbus_client_read(
     // SAFETY: By the safety requirements.
     let client = unsafe { self::client(client) };
     from_result(|| {
-        let mut batch = client.take(1, nonblock)?;
-        let req = batch.pop_front().ok_or(EAGAIN)?;
-        // SAFETY: By the safety requirements `rec` is valid for writes.
-        unsafe { rec.write(req.record()) };
+        let batch = client.take(1, nonblock)?;
+        if let Some(req) = batch.iter().next() {
+            // SAFETY: By the safety requirements `rec` is valid for writes.
+            unsafe { rec.write(req.record()) };
+        }
+        client.recycle(batch);
         Ok(0)
     })
 }
