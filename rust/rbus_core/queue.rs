@@ -18,9 +18,9 @@
 //!
 //! While the controller holds requests of a child, the queue holds a runtime PM usage count of the
 //! child and one of its host, taken with `pm_runtime_get_noresume()` when the first starts and
-//! dropped, with an autosuspend put, when the controller gives the last back. While the child is suspended, new requests wait in the queue and an
-//! asynchronous resume is requested; resume starts them. Suspend is refused while the controller
-//! holds requests.
+//! dropped, with an autosuspend put, when the controller gives the last back. While the child is
+//! suspended, new requests wait in the queue and an asynchronous resume is requested; resume
+//! starts them. Suspend is refused while the controller holds requests.
 //!
 //! Controllers and child drivers live in other modules, so they call the `rbus_client_*()` and
 //! `rbus_request_*()` functions here, which `rust/exports.c` exports.
