@@ -29,6 +29,8 @@ mod driver;
 mod events;
 #[path = "../rust/rbus_core/host.rs"]
 mod host;
+#[path = "../rust/rbus_core/ida.rs"]
+mod ida;
 #[path = "../rust/rbus_core/power.rs"]
 mod power;
 #[path = "../rust/rbus_core/queue.rs"]

@@ -8,34 +8,16 @@
 //! modules, so they take and return numbers through `rbus_bus_nr_alloc()` and
 //! `rbus_bus_nr_free()`, which `rust/exports.c` exports.
 
-use kernel::{
-    bindings,
-    prelude::*,
-    types::Opaque, //
-};
+use super::ida::StaticIda;
+use kernel::prelude::*;
 
 use core::sync::atomic::{
     AtomicBool,
     Ordering, //
 };
 
-/// `IDA_INIT_FLAGS`: what `DEFINE_IDA()` and `ida_init()` give an IDA's XArray.
-const IDA_INIT_FLAGS: bindings::gfp_t =
-    bindings::xa_lock_type_XA_LOCK_IRQ as bindings::gfp_t | bindings::XA_FLAGS_ALLOC;
-
 /// The IDA of the bus numbers, in a `static` so the exported functions reach it.
-///
-/// `DEFINE_IDA()` initializes its lock statically, in a form that depends on the kernel's
-/// configuration (spinlock debugging, lockdep), so this one starts zeroed and [`BusNumbers::new`]
-/// initializes it as `ida_init()` does.
-struct Ida(Opaque<bindings::ida>);
-
-// SAFETY: The IDA serializes its users itself: `ida_alloc_range()` and `ida_free()` take the
-// XArray's spinlock. Initialization and destruction happen only in [`BusNumbers`], while no
-// number can be allocated or freed (see `rbus_bus_nr_alloc()`).
-unsafe impl Sync for Ida {}
-
-static IDA: Ida = Ida(Opaque::zeroed());
+static IDA: StaticIda = StaticIda::new();
 
 /// Set while a [`BusNumbers`] exists.
 static LIVE: AtomicBool = AtomicBool::new(false);
@@ -56,9 +38,8 @@ impl BusNumbers {
         }
 
         // SAFETY: `LIVE` was false, so the IDA is not initialized and nobody uses it: numbers are
-        // only allocated and freed while the module is live, after its `init` returned. An IDA
-        // is a `struct xarray`, which `ida_init()` initializes with these flags.
-        unsafe { bindings::xa_init_flags(&raw mut (*IDA.0.get()).xa, IDA_INIT_FLAGS) };
+        // only allocated and freed while the module is live, after its `init` returned.
+        unsafe { IDA.init() };
 
         // INVARIANT: initialized above, and `LIVE` keeps out any other instance.
         Ok(Self(()))
@@ -69,7 +50,7 @@ impl Drop for BusNumbers {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the IDA is initialized. The module is going: every
         // module that took a number has been unloaded, so no call is running or can start.
-        unsafe { bindings::ida_destroy(IDA.0.get()) };
+        unsafe { IDA.destroy() };
         LIVE.store(false, Ordering::Release);
     }
 }
@@ -85,8 +66,12 @@ impl Drop for BusNumbers {
 #[no_mangle]
 unsafe extern "C" fn rbus_bus_nr_alloc() -> c_int {
     // SAFETY: By the safety requirements the module is live, so a `BusNumbers` keeps the IDA
-    // initialized. `ida_alloc()` asks for the range `0..=~0`, as here.
-    unsafe { bindings::ida_alloc_range(IDA.0.get(), 0, u32::MAX, bindings::GFP_KERNEL) }
+    // initialized. `ida_alloc()` asks for the range `0..=~0`, as here; the IDA never gives out
+    // more than `INT_MAX`.
+    match unsafe { IDA.alloc_range(0, u32::MAX) } {
+        Ok(nr) => nr as c_int,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// Frees a number from `rbus_bus_nr_alloc()`.
@@ -103,5 +88,5 @@ unsafe extern "C" fn rbus_bus_nr_free(nr: c_int) {
     };
 
     // SAFETY: By the safety requirements the IDA is initialized and `nr` allocated.
-    unsafe { bindings::ida_free(IDA.0.get(), nr) };
+    unsafe { IDA.free(nr) };
 }

@@ -36,7 +36,10 @@
 //! - The driver's `data` lives until `rbus_chardev_unregister()` returns; only `open` reads it,
 //!   under the mutex that unregistration takes to clear it.
 
-use super::table::Table;
+use super::{
+    ida::StaticIda,
+    table::Table, //
+};
 use crate::rbus::ffi;
 use kernel::{
     bindings,
@@ -69,23 +72,8 @@ use core::{
 /// How many char devices there can be at once: the size of the region of device numbers.
 const MINORS: u32 = 1 << 16;
 
-/// `IDA_INIT_FLAGS`: what `DEFINE_IDA()` and `ida_init()` give an IDA's XArray.
-const IDA_INIT_FLAGS: bindings::gfp_t =
-    bindings::xa_lock_type_XA_LOCK_IRQ as bindings::gfp_t | bindings::XA_FLAGS_ALLOC;
-
 /// The IDA of the minors, in a `static` so the exported functions reach it.
-///
-/// `DEFINE_IDA()` initializes its lock statically, in a form that depends on the kernel's
-/// configuration, so this one starts zeroed and [`Class::new`] initializes it as `ida_init()`
-/// does.
-struct Ida(Opaque<bindings::ida>);
-
-// SAFETY: The IDA serializes its users itself: `ida_alloc_range()` and `ida_free()` take the
-// XArray's spinlock. Initialization and destruction happen only in [`Class`], while no minor can
-// be allocated or freed (see [`Minor`]).
-unsafe impl Sync for Ida {}
-
-static MINOR_IDA: Ida = Ida(Opaque::zeroed());
+static MINOR_IDA: StaticIda = StaticIda::new();
 
 /// The major number of the region, set by [`Class::new`] before any char device can exist.
 static MAJOR: AtomicU32 = AtomicU32::new(0);
@@ -155,9 +143,8 @@ impl Class {
 
         // SAFETY: `REGISTERED` was false, so the IDA is not initialized and nobody uses it:
         // minors are only taken by `rbus_chardev_register()`, which other modules reach once the
-        // module's `init` has returned. An IDA is a `struct xarray`, which `ida_init()`
-        // initializes with these flags.
-        unsafe { bindings::xa_init_flags(&raw mut (*MINOR_IDA.0.get()).xa, IDA_INIT_FLAGS) };
+        // module's `init` has returned.
+        unsafe { MINOR_IDA.init() };
 
         // INVARIANT: Registered and initialized above, and `REGISTERED` keeps out any other
         // instance.
@@ -174,7 +161,7 @@ impl Drop for Class {
         // SAFETY: By the type invariants the IDA is initialized, and the class and the region
         // are registered, by this instance only.
         unsafe {
-            bindings::ida_destroy(MINOR_IDA.0.get());
+            MINOR_IDA.destroy();
             bindings::class_unregister(CLASS.as_ptr());
             bindings::unregister_chrdev_region(
                 MAJOR.load(Ordering::Relaxed) << bindings::MINORBITS,
@@ -200,11 +187,7 @@ impl Minor {
     /// A [`Class`] must exist, and must outlive the returned [`Minor`].
     unsafe fn alloc() -> Result<Self> {
         // SAFETY: By the safety requirements a `Class` keeps the IDA initialized.
-        let ret = unsafe {
-            bindings::ida_alloc_range(MINOR_IDA.0.get(), 0, MINORS - 1, bindings::GFP_KERNEL)
-        };
-        // A negative value is an errno, any other the minor.
-        let minor = u32::try_from(ret).map_err(|_| Error::from_errno(ret))?;
+        let minor = unsafe { MINOR_IDA.alloc_range(0, MINORS - 1) }?;
 
         // INVARIANT: Allocated above, in `0..MINORS`.
         Ok(Self(minor))
@@ -222,7 +205,7 @@ impl Drop for Minor {
         // SAFETY: By the type invariants the minor is allocated, and this is its only release. A
         // `Minor` lives in a `CharDev`, or briefly in `register()`, and both run while the module
         // is live (see the module's docs), with its `Class`.
-        unsafe { bindings::ida_free(MINOR_IDA.0.get(), self.0) };
+        unsafe { MINOR_IDA.free(self.0) };
     }
 }
 
