@@ -8,8 +8,8 @@
 //! nodes are handled by the same code. A platform device named `rbus_ctrl` binds by name, which is
 //! how a software-node controller is registered.
 //!
-//! Children are also added and removed at run time through the controller's `new_device` and
-//! `delete_device` files.
+//! Children are also added and removed at run time through the files `new_device` and
+//! `delete_device` of the controller's host, `rbus<nr>`, as through an i2c adapter's.
 
 use kernel::{
     debugfs,
@@ -37,16 +37,12 @@ mod control;
 mod sim;
 
 use children::Children;
-use control::{
-    DeleteDevice,
-    NewDevice, //
-};
 use rbus::{
-    sysfs::DeviceAttribute,
     ticker::{
         Tick,
         Ticker, //
     },
+    ControlRegistration,
 };
 
 /// The range of the `max_children` parameter.
@@ -76,7 +72,9 @@ impl Tick for EventSource {
 struct Controller {
     // Drop order matters: the control files go first, so no write is in progress when the
     // ticker is cancelled, and then the last reference to `_children` goes and takes every child
-    // with it.
+    // with it, then the host. The host's files are revoked first of all: no write adds a child
+    // once the children are being torn down.
+    _control: ControlRegistration<Children>,
     #[pin]
     _raise: debugfs::File<Arc<Children>>,
     #[pin]
@@ -86,10 +84,6 @@ struct Controller {
     #[pin]
     _requests: debugfs::File<Arc<Children>>,
     _debugfs: debugfs::Dir,
-    #[pin]
-    _new_device: DeviceAttribute<NewDevice>,
-    #[pin]
-    _delete_device: DeviceAttribute<DeleteDevice>,
     _ticker: Arc<Ticker<EventSource>>,
     _children: Arc<Children>,
 }
@@ -153,6 +147,9 @@ impl platform::Driver for Controller {
                 return Err(EINVAL);
             }
             let children = Arc::pin_init(Children::new(dev, max as usize), GFP_KERNEL)?;
+            // Before the firmware's children, so the host is announced before them. A write to
+            // `new_device` meanwhile may take a firmware child's address, which then is skipped.
+            let control = ControlRegistration::new(children.host(), children.clone());
 
             for node in dev
                 .fwnode()
@@ -184,6 +181,7 @@ impl platform::Driver for Controller {
             )?;
 
             Ok(try_pin_init!(Self {
+                _control: control,
                 _raise <- dir.write_callback_file(c"raise", children.clone(), &raise_write),
                 _storm <- dir.write_callback_file(c"storm", ticker.clone(), &storm_write),
                 _raised <- dir.read_callback_file(c"raised", children.clone(), &|c, f| {
@@ -191,12 +189,6 @@ impl platform::Driver for Controller {
                 }),
                 _requests <- dir.write_callback_file(c"requests", children.clone(), &requests_write),
                 _debugfs: dir,
-                _new_device <- DeviceAttribute::new(dev, c"new_device", NewDevice(children.clone())),
-                _delete_device <- DeviceAttribute::new(
-                    dev,
-                    c"delete_device",
-                    DeleteDevice(children.clone())
-                ),
                 _ticker: ticker,
                 _children: children,
             }? Error))

@@ -16,6 +16,8 @@ EXPORT_SYMBOL_GPL(rbus_bus_nr_alloc);
 EXPORT_SYMBOL_GPL(rbus_bus_nr_free);
 /* host.rs: a controller's host, */
 EXPORT_SYMBOL_GPL(rbus_host_add);
+/* the handlers of its files, */
+EXPORT_SYMBOL_GPL(rbus_host_set_control);
 /* and its removal. */
 EXPORT_SYMBOL_GPL(rbus_host_unregister);
 /* device.rs: a controller's child, */

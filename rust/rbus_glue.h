@@ -14,6 +14,7 @@
 
 struct file;
 struct poll_table_struct;
+struct rbus_control_ops;
 struct rbus_request;
 struct srcu_ctr;
 struct srcu_struct;
@@ -31,6 +32,9 @@ struct srcu_struct;
  * @busy_jiffies: when a call last marked the host busy
  * @calls_srcu: the SRCU-fast domain of its children's child-to-bus calls;
  *	removing a child and suspending the host wait for it
+ *
+ * The handlers of its files new_device and delete_device are the core's
+ * (rust/rbus_core/host.rs), beside this structure.
  */
 struct rbus_host {
 	struct device dev;
@@ -38,6 +42,19 @@ struct rbus_host {
 	bool suspended;
 	unsigned long busy_jiffies;
 	struct srcu_struct calls_srcu;
+};
+
+/**
+ * struct rbus_control_ops - a controller's handlers of its host's files
+ * @new_device: a write of "<addr> <compatible>" to new_device, of @len bytes
+ * @delete_device: a write of "<addr>" to delete_device, of @len bytes
+ *
+ * Each returns 0, which accepts the whole write, or a negative errno. They
+ * run in process context, one at a time per host, and may sleep.
+ */
+struct rbus_control_ops {
+	int (*new_device)(void *ctx, const char *buf, size_t len);
+	int (*delete_device)(void *ctx, const char *buf, size_t len);
 };
 
 /**
@@ -100,8 +117,21 @@ struct rbus_device_stats {
 struct rbus_host *rbus_host_add(struct device *parent, int nr);
 
 /**
+ * rbus_host_set_control() - publish or revoke the handlers of a host's files
+ * @host: the host, from rbus_host_add(); registered to publish, and only
+ *	referenced to revoke, which may follow rbus_host_unregister()
+ * @ops: the handlers, or NULL to revoke them; writes then fail with -ENODEV
+ * @ctx: their context, valid until a later call revokes them
+ *
+ * Waits for a write in progress, so once a revoking call returns no handler
+ * runs or can start. The first call with @ops announces the host.
+ */
+void rbus_host_set_control(struct rbus_host *host, const struct rbus_control_ops *ops,
+			   void *ctx);
+
+/**
  * rbus_host_unregister() - remove a host added by rbus_host_add()
- * @host: the host, with no children left
+ * @host: the host, with no children left (a child left is a bug: it warns)
  */
 void rbus_host_unregister(struct rbus_host *host);
 

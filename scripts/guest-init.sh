@@ -125,9 +125,9 @@ bench_refscale() {
 # The request channel against a pipe: a child at 0x50 bound to rbus_dev.
 bench_channel() {
 	modprobe rbus_ctrl && modprobe rbus_dev || return
-	ctrl=/sys/bus/platform/devices/PRP0001:00
-	echo "0x50 rbus,user" >$ctrl/new_device || return
-	nr=$(basename "$(ls -d $ctrl/rbus*)")
+	host=$(ls -d /sys/bus/platform/devices/PRP0001:00/rbus*)
+	echo "0x50 rbus,user" >$host/new_device || return
+	nr=$(basename "$host")
 	nr=${nr#rbus}
 	node=$(printf '/dev/rbus-%d-%04x' "$nr" 0x50)
 	i=0
@@ -135,7 +135,7 @@ bench_channel() {
 	echo "RBUS-BENCH channel"
 	# More runs than refscale's: under TCG a run's figures scatter widely.
 	/extra-tests/rbus_channel_bench "$node" $BENCH_LOOPS $((BENCH_RUNS * 2 + 1))
-	echo "0x50" >$ctrl/delete_device
+	echo "0x50" >$host/delete_device
 }
 
 job_bench() {

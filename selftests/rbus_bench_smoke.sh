@@ -35,9 +35,10 @@ fi
 rmmod rbus_bench
 
 # The request channel against a pipe, on a child at 0x50 bound to rbus_dev.
-ctrl=/sys/bus/platform/devices/PRP0001:00
-modprobe rbus_ctrl && modprobe rbus_dev && echo "0x50 rbus,user" >$ctrl/new_device
-nr=$(basename "$(ls -d $ctrl/rbus*)")
+modprobe rbus_ctrl && modprobe rbus_dev
+host=$(ls -d /sys/bus/platform/devices/PRP0001:00/rbus*)
+echo "0x50 rbus,user" >$host/new_device
+nr=$(basename "$host")
 node=$(printf '/dev/rbus-%d-%04x' "${nr#rbus}" 0x50)
 i=0
 while [ ! -e "$node" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -49,6 +50,6 @@ else
 	ktap_print_msg "$out"
 	ktap_test_fail "rbus_channel_bench printed all 7 figures ($lines)"
 fi
-echo 0x50 >$ctrl/delete_device
+echo 0x50 >$host/delete_device
 
 ktap_finished

@@ -12,8 +12,8 @@
 #include "rbus_lib.h"
 
 #define ADDR		0x60
-#define NEW_DEVICE	ACPI_CTRL_DIR "/new_device"
-#define DELETE_DEVICE	ACPI_CTRL_DIR "/delete_device"
+#define NEW_DEVICE	host_file(ACPI_CTRL_DIR, "new_device")
+#define DELETE_DEVICE	host_file(ACPI_CTRL_DIR, "delete_device")
 #define C_DRIVER	RBUS_DRIVERS "/rbus_c_child"
 #define C_DEBUGFS	"/sys/kernel/debug/rbus_c_child"
 

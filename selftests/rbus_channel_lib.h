@@ -25,8 +25,8 @@ _Static_assert(sizeof(struct rbus_record) == 96, "rbus_record");
 _Static_assert(offsetof(struct rbus_record, payload) == 24, "rbus_record.payload");
 _Static_assert(offsetof(struct rbus_record, data) == 32, "rbus_record.data");
 
-#define NEW_DEVICE	ACPI_CTRL_DIR "/new_device"
-#define DELETE_DEVICE	ACPI_CTRL_DIR "/delete_device"
+#define NEW_DEVICE	host_file(ACPI_CTRL_DIR, "new_device")
+#define DELETE_DEVICE	host_file(ACPI_CTRL_DIR, "delete_device")
 
 /* The child at addr on bus nr: its device name, char device and debugfs files. */
 struct channel {

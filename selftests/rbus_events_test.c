@@ -14,8 +14,8 @@
 #include "kselftest_harness.h"
 #include "rbus_lib.h"
 
-#define NEW_DEVICE	ACPI_CTRL_DIR "/new_device"
-#define DELETE_DEVICE	ACPI_CTRL_DIR "/delete_device"
+#define NEW_DEVICE	host_file(ACPI_CTRL_DIR, "new_device")
+#define DELETE_DEVICE	host_file(ACPI_CTRL_DIR, "delete_device")
 #define TEST_CHILD	"/sys/kernel/debug/rbus_test_child"
 #define TEST_DRIVER	RBUS_DRIVERS "/rbus_test_child"
 #define DEFAULT_CYCLES	500

@@ -138,6 +138,22 @@ static inline int bus_nr_of(const char *ctrl_dir)
 	return nr;
 }
 
+/*
+ * The path of the file name (new_device or delete_device) of the host of the
+ * controller at ctrl_dir, "<ctrl_dir>/rbus<nr>/<name>", looked up anew on each
+ * call, since a rebind may renumber the host. A controller without a host
+ * gives a path that does not exist. Each thread rotates through four buffers.
+ */
+static inline const char *host_file(const char *ctrl_dir, const char *name)
+{
+	static __thread char paths[4][PATH_MAX];
+	static __thread unsigned int next;
+	char *path = paths[next++ % 4];
+
+	snprintf(path, PATH_MAX, "%s/rbus%d/%s", ctrl_dir, bus_nr_of(ctrl_dir), name);
+	return path;
+}
+
 /* Reads a number from a sysfs or debugfs file; ~0 on error. */
 static inline unsigned long long read_u64(const char *path)
 {

@@ -22,8 +22,8 @@
 #include "kselftest_harness.h"
 #include "rbus_lib.h"
 
-#define NEW_DEVICE	ACPI_CTRL_DIR "/new_device"
-#define DELETE_DEVICE	ACPI_CTRL_DIR "/delete_device"
+#define NEW_DEVICE	host_file(ACPI_CTRL_DIR, "new_device")
+#define DELETE_DEVICE	host_file(ACPI_CTRL_DIR, "delete_device")
 #define DEFAULT_CYCLES	100
 
 static atomic_bool stop;

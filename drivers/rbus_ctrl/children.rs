@@ -122,6 +122,11 @@ impl Children {
         })
     }
 
+    /// The controller's host.
+    pub(crate) fn host(&self) -> &rbus::Host {
+        &self.host
+    }
+
     /// The controller's bus number.
     pub(crate) fn bus_nr(&self) -> u32 {
         self.host.bus_nr()

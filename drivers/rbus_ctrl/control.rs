@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The controller's `new_device` and `delete_device` files, like i2c's.
+//! The controller's `new_device` and `delete_device` files, like i2c's, and its debugfs files.
 //!
 //! `new_device` takes `"<addr> <compatible>"`, `delete_device` takes `"<addr>"`, each with an
 //! optional trailing newline. Addresses parse with base 0 (`0x2a`, `052` and `42` are one
@@ -8,14 +8,8 @@
 //! and changes nothing.
 
 use super::children::Children;
-use crate::rbus::{
-    self,
-    sysfs, //
-};
-use kernel::{
-    prelude::*,
-    sync::Arc, //
-};
+use crate::rbus;
+use kernel::prelude::*;
 
 /// The longest compatible, without its NUL.
 const COMPATIBLE_MAX: usize = 63;
@@ -68,11 +62,9 @@ fn check_compatible(s: &[u8]) -> Result {
     Ok(())
 }
 
-/// The `new_device` file.
-pub(crate) struct NewDevice(pub(crate) Arc<Children>);
-
-impl sysfs::Store for NewDevice {
-    fn store(&self, input: &[u8]) -> Result {
+/// The host's files: `new_device` adds a child, `delete_device` removes one.
+impl rbus::Control for Children {
+    fn new_device(&self, input: &[u8]) -> Result {
         let input = line(input);
         let space = input.iter().position(|&c| c == b' ').ok_or(EINVAL)?;
         let addr = parse_addr(&input[..space])?;
@@ -84,7 +76,11 @@ impl sysfs::Store for NewDevice {
         let compatible =
             CStr::from_bytes_with_nul(&buf[..=compatible.len()]).map_err(|_| EINVAL)?;
 
-        self.0.add(addr, compatible, None)
+        self.add(addr, compatible, None)
+    }
+
+    fn delete_device(&self, input: &[u8]) -> Result {
+        self.delete(parse_addr(line(input))?)
     }
 }
 
@@ -134,13 +130,4 @@ pub(crate) fn requests(children: &Children, input: &[u8]) -> Result {
         return Err(EINVAL);
     }
     children.set_requests(addr, latency, fault, stall)
-}
-
-/// The `delete_device` file.
-pub(crate) struct DeleteDevice(pub(crate) Arc<Children>);
-
-impl sysfs::Store for DeleteDevice {
-    fn store(&self, input: &[u8]) -> Result {
-        self.0.delete(parse_addr(line(input))?)
-    }
 }

@@ -11,6 +11,7 @@
 
 pub mod calls;
 pub mod chardev;
+mod control;
 mod device;
 mod driver;
 pub mod events;
@@ -23,6 +24,10 @@ pub mod sysfs;
 pub mod ticker;
 pub mod uapi;
 
+pub use control::{
+    Control,
+    ControlRegistration, //
+};
 pub use device::Device;
 pub use driver::{
     Adapter,

@@ -100,6 +100,11 @@ impl Host {
     pub fn bus_nr(&self) -> u32 {
         self.nr.get()
     }
+
+    /// The raw host, registered while `self` lives.
+    pub(crate) fn as_raw(&self) -> NonNull<ffi::rbus_host> {
+        self.host
+    }
 }
 
 impl Drop for Host {

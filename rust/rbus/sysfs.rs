@@ -114,11 +114,6 @@ impl<T: Store> DeviceAttribute<T> {
 #[pinned_drop]
 impl<T: Store> PinnedDrop for DeviceAttribute<T> {
     fn drop(self: Pin<&mut Self>) {
-        // Test-only: `make check RBUS_BREAK=attr` must go red when the file outlives its data.
-        if cfg!(rbus_break = "attr") {
-            return;
-        }
-
         // CAST: `device::Device` is a transparent wrapper of `struct device`.
         let raw = core::ptr::from_ref(&*self.dev)
             .cast::<bindings::device>()

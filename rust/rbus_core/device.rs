@@ -451,6 +451,30 @@ pub(crate) const fn attr_ro(name: &'static CStr, show: Show) -> Table<bindings::
     })
 }
 
+/// The type of a `store` callback.
+pub(crate) type Store = unsafe extern "C" fn(
+    *mut bindings::device,
+    *mut bindings::device_attribute,
+    *const c_char,
+    usize,
+) -> isize;
+
+/// `__ATTR_WO()`: a file `name`, mode 0200, whose writes go to `store`.
+pub(crate) const fn attr_wo(
+    name: &'static CStr,
+    store: Store,
+) -> Table<bindings::device_attribute> {
+    Table::new(bindings::device_attribute {
+        attr: bindings::attribute {
+            name: as_char_ptr_in_const_context(name),
+            mode: 0o200,
+            ..pin_init::zeroed()
+        },
+        __bindgen_anon_2: bindings::device_attribute__bindgen_ty_2 { store: Some(store) },
+        ..pin_init::zeroed()
+    })
+}
+
 /// An attribute group of the `NULL`-terminated `attrs`, as `attrs_const` takes them.
 pub(crate) const fn attr_group(
     attrs: *const *const bindings::attribute,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Controller hosts: the device `rbus<nr>` between a controller and its children, which carries
-//! the controller's runtime PM.
+//! the controller's runtime PM and its files `new_device` and `delete_device`.
 //!
 //! C header: [`rust/rbus_glue.h`](../../rust/rbus_glue.h)
 //!
@@ -9,23 +9,77 @@
 //! `rbus_host_add()` and `rbus_host_unregister()`, which `rust/exports.c` exports. The
 //! child-to-bus calls (`calls.rs`) read the host's `suspended` flag inside a read-side section of
 //! the host's own SRCU-fast domain, `calls_srcu`, and resume a suspended host first.
+//!
+//! The files are the host device type's attribute group, so they exist as soon as the device
+//! does, as i2c adapters have theirs. A write goes to the handlers the controller published with
+//! `rbus_host_set_control()`, under [`HostData::control`]; the controller revokes them first in
+//! its teardown, which so waits for the write in progress, and from then on writes fail with
+//! `ENODEV`. The host is announced (its `add` uevent) only once handlers are published, so a
+//! file that user space finds through the uevent works.
 
-use super::table::Table;
-use crate::rbus::ffi;
-use kernel::{
-    alloc::flags::{
-        __GFP_ZERO,
-        GFP_KERNEL, //
+use super::{
+    device::{
+        attr_group,
+        attr_wo, //
     },
+    table::Table, //
+};
+use crate::rbus::ffi;
+use core::ptr::{
+    self,
+    NonNull, //
+};
+use kernel::{
+    alloc::flags::GFP_KERNEL,
     bindings,
     error::to_result,
+    ffi::{
+        c_char,
+        c_void, //
+    },
+    new_mutex,
     prelude::*,
     str::as_char_ptr_in_const_context,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
-    }, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Mutex,
+    },
+    types::Opaque, //
 };
+
+/// A host as the core allocates it: the C structure that controllers and the calls see, and the
+/// state of its files, which is the core's alone.
+#[pin_data]
+struct HostData {
+    #[pin]
+    raw: Opaque<ffi::rbus_host>,
+    /// Held by each write to the files across its handler, and by `rbus_host_set_control()`,
+    /// which so waits for a write in progress before it returns.
+    #[pin]
+    control: Mutex<Control>,
+}
+
+/// The state of a host's files.
+struct Control {
+    /// The controller's handlers, while published.
+    handlers: Option<Handlers>,
+    /// Whether the host's `add` uevent went out.
+    announced: bool,
+}
+
+/// A controller's handlers of the files, and their context.
+#[derive(Clone, Copy)]
+struct Handlers {
+    ops: NonNull<ffi::rbus_control_ops>,
+    ctx: *mut c_void,
+}
+
+// SAFETY: `rbus_host_set_control()` requires the handlers and their context to be usable from any
+// thread in process context until they are revoked, which happens under the same lock.
+unsafe impl Send for Handlers {}
 
 /// The host whose embedded `struct device` is `dev`.
 ///
@@ -36,6 +90,17 @@ use kernel::{
 unsafe fn to_rbus_host(dev: *mut bindings::device) -> *mut ffi::rbus_host {
     // SAFETY: By the safety requirements `dev` is the `dev` member of a `struct rbus_host`.
     unsafe { kernel::container_of!(dev, ffi::rbus_host, dev) }
+}
+
+/// The core's data of `host`.
+///
+/// # Safety
+///
+/// `host` must come from `rbus_host_add()` and not be released yet.
+unsafe fn host_data<'a>(host: *mut ffi::rbus_host) -> &'a HostData {
+    // SAFETY: By the safety requirements `host` is the `raw` member of a live, pinned `HostData`,
+    // which `rbus_host_add()` allocated; only shared references to it are ever made.
+    unsafe { &*kernel::container_of!(Opaque::cast_from(host), HostData, raw) }
 }
 
 /// Sets the host's `suspended` flag, which child-to-bus calls read without a lock.
@@ -75,11 +140,12 @@ extern "C" fn release_callback(dev: *mut bindings::device) {
     // SAFETY: The driver core releases a device of this type when its last reference is gone,
     // so nothing uses the host any more: no call is in its domain, which a call enters only
     // with a reference on a child, whose parent the host is. `rbus_host_add()` allocated the
-    // host as a `KBox`, and initialized the domain before the device.
+    // host as a pinned `KBox` of `HostData`, and initialized the domain before the device.
     unsafe {
         let host = to_rbus_host(dev);
         bindings::cleanup_srcu_struct(&raw mut (*host).calls_srcu);
-        drop(KBox::from_raw(host));
+        let data = kernel::container_of!(Opaque::cast_from(host), HostData, raw);
+        drop(Pin::new_unchecked(KBox::from_raw(data.cast_mut())));
     }
 }
 
@@ -90,9 +156,84 @@ static PM_OPS: Table<bindings::dev_pm_ops> = Table::new(bindings::dev_pm_ops {
     ..pin_init::zeroed()
 });
 
+/// A handler of `struct rbus_control_ops`.
+type Handler = Option<unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> c_int>;
+
+/// Hands a write to one of the files to the handler that `pick` chooses of those published.
+///
+/// # Safety
+///
+/// `dev` must be a host with a file open, so not released, and `buf` valid for reads of `count` bytes.
+unsafe fn store(
+    dev: *mut bindings::device,
+    buf: *const c_char,
+    count: usize,
+    pick: fn(&ffi::rbus_control_ops) -> Handler,
+) -> isize {
+    // SAFETY: By the safety requirements `dev` is a host, not released.
+    let data = unsafe { host_data(to_rbus_host(dev)) };
+    // Held across the handler: revoking waits for it.
+    let control = data.control.lock();
+    let Some(handlers) = control.handlers else {
+        return ENODEV.to_errno() as isize;
+    };
+    // SAFETY: Published handlers stay valid until revoked, which the lock keeps off.
+    let Some(handler) = pick(unsafe { handlers.ops.as_ref() }) else {
+        return EOPNOTSUPP.to_errno() as isize;
+    };
+    // SAFETY: Likewise for the context; `buf` holds `count` bytes.
+    let ret = unsafe { handler(handlers.ctx, buf, count) };
+    if ret < 0 {
+        return ret as isize;
+    }
+    isize::try_from(count).unwrap_or(isize::MAX)
+}
+
+/// `store` of `new_device`: `"<addr> <compatible>"` adds a child.
+extern "C" fn new_device_store(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs writes to a file of a registered host, with a buffer of `count` bytes.
+    unsafe { store(dev, buf, count, |ops| ops.new_device) }
+}
+
+/// `store` of `delete_device`: `"<addr>"` removes a child.
+extern "C" fn delete_device_store(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs writes to a file of a registered host, with a buffer of `count` bytes.
+    unsafe { store(dev, buf, count, |ops| ops.delete_device) }
+}
+
+static NEW_DEVICE: Table<bindings::device_attribute> = attr_wo(c"new_device", new_device_store);
+static DELETE_DEVICE: Table<bindings::device_attribute> =
+    attr_wo(c"delete_device", delete_device_store);
+
+/// The files, `NULL`-terminated.
+static ATTRS: Table<[*const bindings::attribute; 3]> = Table::new([
+    &NEW_DEVICE.get().attr,
+    &DELETE_DEVICE.get().attr,
+    ptr::null(),
+]);
+
+/// The attribute group of every host.
+static GROUP: Table<bindings::attribute_group> = attr_group(ATTRS.get().as_ptr());
+
+/// The attribute groups of every host, `NULL`-terminated.
+static GROUPS: Table<[*const bindings::attribute_group; 2]> =
+    Table::new([GROUP.as_ptr(), ptr::null()]);
+
 /// The device type of every host.
 static HOST_TYPE: Table<bindings::device_type> = Table::new(bindings::device_type {
     name: as_char_ptr_in_const_context(c"rbus_host"),
+    // The kernel only reads the array, which C declares without `const`.
+    groups: GROUPS.get().as_ptr().cast_mut(),
     pm: PM_OPS.as_ptr(),
     release: Some(release_callback),
     ..pin_init::zeroed()
@@ -104,35 +245,60 @@ static HOST_TYPE: Table<bindings::device_type> = Table::new(bindings::device_typ
 ///
 /// As for `rbus_host_add()`.
 unsafe fn add(parent: *mut bindings::device, nr: c_int) -> Result<*mut ffi::rbus_host> {
-    let host = KBox::<ffi::rbus_host>::new_uninit(GFP_KERNEL | __GFP_ZERO)?;
-    // SAFETY: `__GFP_ZERO` zeroed the host, and all zeroes are a valid `struct rbus_host`: its
-    // members are integers, a `bool`, pointers and options of function pointers.
-    let mut host = unsafe { host.assume_init() };
+    let data = KBox::pin_init(
+        pin_init!(HostData {
+            raw <- Opaque::ffi_init(|slot: *mut ffi::rbus_host| {
+                // SAFETY: `slot` is valid for writes, and all zeroes are a valid
+                // `struct rbus_host`: its members are integers, a `bool`, pointers and options of
+                // function pointers, and an SRCU domain and a device yet to be initialized.
+                unsafe { slot.write_bytes(0, 1) };
+            }),
+            control <- new_mutex!(Control {
+                handlers: None,
+                announced: false,
+            }),
+        }),
+        GFP_KERNEL,
+    )?;
+    // From `device_initialize()` on the device's reference count owns the host, and
+    // `release_callback()` frees it; it never moves.
+    //
+    // SAFETY: The data is not moved out of the box, which `release_callback()` rebuilds.
+    let data = KBox::into_raw(unsafe { Pin::into_inner_unchecked(data) });
+    // SAFETY: `data` is valid, and no reference to its host exists yet.
+    let host = unsafe { &mut *(*data).raw.get() };
     host.nr = nr;
     // Each host's domain has the lockdep class of this call site, as `init_srcu_struct_fast()`
     // gives one.
     //
     // SAFETY: The domain is zeroed, not yet initialized; the name and the class are static.
-    to_result(unsafe {
+    let ret = to_result(unsafe {
         crate::rbus::srcu::init_srcu_struct_fast(
             &raw mut host.calls_srcu,
             c"&host->calls_srcu",
             kernel::static_lock_class!(),
         )
-    })?;
-
-    // From `device_initialize()` on the device's reference count owns the host, and
-    // `release_callback()` frees it.
-    let host = KBox::into_raw(host);
+    });
+    if let Err(e) = ret {
+        // SAFETY: `data` came from `KBox::into_raw()` above, and nothing else refers to it.
+        drop(unsafe { KBox::from_raw(data) });
+        return Err(e);
+    }
+    let host: *mut ffi::rbus_host = host;
     // SAFETY: `host` is valid, and `dev` is its embedded device.
     let dev = unsafe { &raw mut (*host).dev };
 
+    // The `add` uevent waits for `rbus_host_set_control()`, which the controller calls once the
+    // files work.
+    //
     // SAFETY: `dev` is zeroed, not yet initialized. By the safety requirements `parent` is a
-    // valid device, on which `device_add()` takes a reference.
+    // valid device, on which `device_add()` takes a reference. Nothing else sees the kobject's
+    // flags yet.
     unsafe {
         bindings::device_initialize(dev);
         (*dev).parent = parent;
         (*dev).type_ = HOST_TYPE.as_ptr();
+        bindings::kobject::set_uevent_suppress_raw(&raw mut (*dev).kobj, 1);
     }
 
     // SAFETY: `dev` is initialized, and `%d` takes an `int`.
@@ -184,6 +350,46 @@ unsafe extern "C" fn rbus_host_add(
     }
 }
 
+/// Publishes or revokes the handlers of a host's files: see `rbus_host_set_control()` in
+/// `rust/rbus_glue.h`.
+///
+/// # Safety
+///
+/// `host` must come from `rbus_host_add()`, and the caller must hold a reference on it. If `ops`
+/// is not NULL, the host must not be unregistered yet, and `ops` and `ctx` must be valid for
+/// calls from any thread in process context until a later call revokes them.
+#[no_mangle]
+unsafe extern "C" fn rbus_host_set_control(
+    host: *mut ffi::rbus_host,
+    ops: *const ffi::rbus_control_ops,
+    ctx: *mut c_void,
+) {
+    // SAFETY: By the safety requirements the caller holds a reference, so `host` is not released.
+    let data = unsafe { host_data(host) };
+    let announce = {
+        let mut control = data.control.lock();
+        control.handlers = NonNull::new(ops.cast_mut()).map(|ops| Handlers { ops, ctx });
+        let announce = control.handlers.is_some() && !control.announced;
+        control.announced |= announce;
+        announce
+    };
+    if announce {
+        // SAFETY: By the safety requirements `host` is registered, as it publishes: only this
+        // first publication touches the kobject's flags after `device_add()`, until
+        // `device_del()`, which comes later. A failed uevent is not the host's failure, as in `device_add()`.
+        unsafe {
+            let kobj = &raw mut (*host).dev.kobj;
+            bindings::kobject::set_uevent_suppress_raw(kobj, 0);
+            bindings::kobject_uevent(kobj, bindings::kobject_action_KOBJ_ADD);
+        }
+    }
+}
+
+/// Tells `device_for_each_child()` that the host has a child.
+extern "C" fn found_child(_dev: *mut bindings::device, _data: *mut c_void) -> c_int {
+    1
+}
+
 /// Removes a host: see `rbus_host_unregister()` in `rust/rbus_glue.h`.
 ///
 /// # Safety
@@ -193,6 +399,13 @@ unsafe extern "C" fn rbus_host_add(
 unsafe extern "C" fn rbus_host_unregister(host: *mut ffi::rbus_host) {
     // SAFETY: By the safety requirements `host` is valid.
     let dev = unsafe { &raw mut (*host).dev };
+
+    // A child left behind is a controller's bug: one added after it tore its children down, for
+    // instance through a file whose handlers it did not revoke first.
+    //
+    // SAFETY: `dev` is registered; the callback takes no reference.
+    let left = unsafe { bindings::device_for_each_child(dev, ptr::null_mut(), Some(found_child)) };
+    kernel::warn_on!(left != 0);
 
     // The reverse of `rbus_host_add()`: runtime PM, then the device, whose last reference goes
     // with it unless a call still holds one.
