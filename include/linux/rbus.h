@@ -230,6 +230,28 @@ int rbus_driver_register(struct rbus_driver *drv, size_t size,
 void rbus_driver_unregister(struct rbus_driver *drv);
 
 /**
+ * rbus_device_pm_get() - resume a child and keep it active
+ * @rdev: the child, bound to the calling driver
+ *
+ * A driver that does I/O on behalf of others (an I2C adapter, for instance)
+ * takes this around it, as a device's own driver takes
+ * pm_runtime_resume_and_get(): the child's D0 entry, with its queued events
+ * and requests, runs first. Sleeps. Each success needs rbus_device_pm_put().
+ *
+ * Return: 0, or the resume's negative errno, with nothing held.
+ */
+int rbus_device_pm_get(struct rbus_device *rdev);
+
+/**
+ * rbus_device_pm_put() - let a child suspend again
+ * @rdev: the child, held by rbus_device_pm_get()
+ *
+ * Marks it busy and drops the hold; it suspends once idle, if user space
+ * allows it (power/control).
+ */
+void rbus_device_pm_put(struct rbus_device *rdev);
+
+/**
  * rbus_device_addr() - the address of a child
  * @rdev: the child
  *

@@ -15,6 +15,8 @@ use core::{
 use kernel::{
     bindings,
     device,
+    error::to_result,
+    prelude::*,
     sync::aref::AlwaysRefCounted,
     types::Opaque, //
 };
@@ -48,11 +50,36 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         unsafe { ffi::rbus_device_addr(self.as_raw()) }
     }
 
+    /// Resumes the child and holds it active until the returned guard is dropped, as a driver
+    /// does around I/O it carries for others. Sleeps.
+    pub fn pm_active(&self) -> Result<PmActive<'_, Ctx>> {
+        // SAFETY: By the type invariants `self.as_raw()` is a valid, registered child.
+        to_result(unsafe { ffi::rbus_device_pm_get(self.as_raw()) })?;
+        // INVARIANT: held above.
+        Ok(PmActive { dev: self })
+    }
+
     /// Gives a device event to every open request channel of the child (see
     /// [`super::requests`]): a user-mode driver forwards events this way. Does not sleep.
     pub fn post_event(&self, kind: u32, seq: u64, payload: u64) {
         // SAFETY: By the type invariants `self.as_raw()` is a valid `struct rbus_device`.
         unsafe { ffi::rbus_device_post_event(self.as_raw(), kind, seq, payload) };
+    }
+}
+
+/// A child held active by [`Device::pm_active`]; dropping it lets the child suspend again.
+///
+/// # Invariants
+///
+/// `dev` is held active by one `rbus_device_pm_get()` that this guard owns.
+pub struct PmActive<'a, Ctx: device::DeviceContext> {
+    dev: &'a Device<Ctx>,
+}
+
+impl<Ctx: device::DeviceContext> Drop for PmActive<'_, Ctx> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the child is held, and this drops the hold.
+        unsafe { ffi::rbus_device_pm_put(self.dev.as_raw()) };
     }
 }
 

@@ -28,7 +28,10 @@ pub use control::{
     Control,
     ControlRegistration, //
 };
-pub use device::Device;
+pub use device::{
+    Device,
+    PmActive, //
+};
 pub use driver::{
     Adapter,
     DeviceId,

@@ -13,6 +13,7 @@ use super::{
     events,
     queue::Queue, //
 };
+use crate::rbus::ffi;
 use kernel::{
     bindings,
     prelude::*, //
@@ -46,4 +47,31 @@ pub(crate) extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> 
         Queue::of(rdev).resume(rdev);
     }
     0
+}
+
+/// Resumes a child and holds it active: see `rbus_device_pm_get()` in `include/linux/rbus.h`.
+///
+/// # Safety
+///
+/// `rdev` must be a registered child.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_pm_get(rdev: *mut ffi::rbus_device) -> c_int {
+    // SAFETY: By the safety requirements `rdev` is valid, and so is its device.
+    unsafe { ffi::rbus_helper_pm_runtime_resume_and_get(&raw mut (*rdev).dev) }
+}
+
+/// Drops a hold of `rbus_device_pm_get()`: see `rbus_device_pm_put()` in
+/// `include/linux/rbus.h`.
+///
+/// # Safety
+///
+/// `rdev` must be a child held active by `rbus_device_pm_get()`.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_pm_put(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements `rdev` is valid, and this drops its hold.
+    unsafe {
+        let dev = &raw mut (*rdev).dev;
+        ffi::rbus_helper_pm_runtime_mark_last_busy(dev);
+        ffi::rbus_helper_pm_runtime_put_autosuspend(dev);
+    }
 }
