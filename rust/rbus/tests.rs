@@ -16,6 +16,14 @@ mod tests {
             Hardware,
             TRANSFER_MAX, //
         },
+        i2c_frame::{
+            Frame,
+            Op,
+            OP_READ,
+            OP_WRITE,
+            OP_WRITE_READ,
+            WRITE_MAX, //
+        },
         requests::{
             Client,
             HwRequest, //
@@ -103,6 +111,75 @@ mod tests {
         // SAFETY: `buf` is valid for `TRANSFER_MAX` bytes, and the read side is empty.
         let full = unsafe { transfer_buffers(ptr, TRANSFER_MAX, null, 0) };
         assert!(matches!(full, Ok((tx, rx)) if tx.len() == TRANSFER_MAX && rx.is_empty()));
+    }
+
+    #[test]
+    fn i2c_frames_round_trip() -> Result {
+        let mut buf = [0u8; TRANSFER_MAX];
+        let data = [0x10, 0x20, 0x30];
+        for op in [
+            Op::Write(&[]),
+            Op::Write(&data),
+            Op::Read,
+            Op::WriteRead(&data),
+        ] {
+            let frame = Frame { addr: 0x50, op };
+            let len = frame.encode(&mut buf)?;
+            assert_eq!(Frame::decode(&buf[..len])?, frame);
+        }
+
+        // The operation, the address in little endian, then the data.
+        let frame = Frame {
+            addr: 0x7f,
+            op: Op::WriteRead(&data),
+        };
+        let len = frame.encode(&mut buf)?;
+        assert_eq!(&buf[..len], &[OP_WRITE_READ, 0x7f, 0, 0x10, 0x20, 0x30]);
+
+        // The longest write fills the buffer; one byte more, or a 10-bit address, is refused.
+        let long = [0xa5u8; WRITE_MAX + 1];
+        let frame = Frame {
+            addr: 0x50,
+            op: Op::Write(&long[..WRITE_MAX]),
+        };
+        assert_eq!(frame.encode(&mut buf)?, TRANSFER_MAX);
+        assert_eq!(Frame::decode(&buf)?, frame);
+        let frame = Frame {
+            addr: 0x50,
+            op: Op::Write(&long),
+        };
+        assert_eq!(frame.encode(&mut buf).err(), Some(EINVAL));
+        let frame = Frame {
+            addr: 0x80,
+            op: Op::Read,
+        };
+        assert_eq!(frame.encode(&mut buf).err(), Some(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn malformed_i2c_frames_are_refused() {
+        let short: [&[u8]; 3] = [&[], &[OP_WRITE], &[OP_WRITE, 0x50]];
+        for tx in short {
+            assert_eq!(Frame::decode(tx).err(), Some(EINVAL));
+        }
+        // An unknown operation, an address above 0x7f, data after a read header.
+        let bad: [&[u8]; 4] = [
+            &[3, 0x50, 0],
+            &[OP_READ, 0x80, 0],
+            &[OP_WRITE, 0x50, 1],
+            &[OP_READ, 0x50, 0, 1],
+        ];
+        for tx in bad {
+            assert_eq!(Frame::decode(tx).err(), Some(EINVAL));
+        }
+        // More data than a frame writes.
+        let long = [0u8; TRANSFER_MAX + 1];
+        assert_eq!(Frame::decode(&long).err(), Some(EINVAL));
+
+        // A zero-length write, the SMBus quick command, is a frame.
+        let quick = Frame::decode(&[OP_WRITE, 0x50, 0]);
+        assert!(matches!(quick, Ok(Frame { addr: 0x50, op: Op::Write(data) }) if data.is_empty()));
     }
 
     #[test]
