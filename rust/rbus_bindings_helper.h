@@ -4,6 +4,8 @@
  * bindgen compiles it.
  */
 
+#include <linux/i2c.h>
+
 #include "helpers/helpers.h"
 #include "rbus_glue.h"
 
@@ -13,3 +15,7 @@
  * constant gives it the value, and the build drops the prefix.
  */
 const u32 RUST_CONST_HELPER_RBUS_CALL_NOWAIT = RBUS_CALL_NOWAIT;
+
+/* The limits of the tunnelled I2C adapter (rust/rbus/i2c_adapter.rs). */
+const u64 RUST_CONST_HELPER_I2C_AQ_COMB_WRITE_THEN_READ = I2C_AQ_COMB_WRITE_THEN_READ;
+const u64 RUST_CONST_HELPER_I2C_AQ_NO_ZERO_LEN_READ = I2C_AQ_NO_ZERO_LEN_READ;

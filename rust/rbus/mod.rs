@@ -17,6 +17,7 @@ mod driver;
 pub mod events;
 #[doc(hidden)]
 pub mod ffi;
+pub mod i2c_adapter;
 pub mod i2c_frame;
 mod registration;
 pub mod requests;
