@@ -287,25 +287,33 @@ unsafe fn add(
         dev
     };
 
-    // SAFETY: `rdev` is initialized, and its host registered.
-    if let Err(e) = unsafe { register(rdev) } {
-        // SAFETY: `device_initialize()` gave the only reference, which this drops: the release
-        // callback frees the name, the fwnode reference and the child.
-        unsafe { bindings::put_device(dev) };
-        return Err(e);
-    }
-
     // Runtime PM starts forbidden ("on" in `power/control`), as for most buses: user space or a
-    // driver allows D0 exit. `RPM_ACTIVE` is 0 in an `enum rpm_status`, which bindgen makes
-    // signed; C passes it as the `unsigned int` that `__pm_runtime_set_status()` takes.
+    // driver allows D0 exit. It is enabled before the device is added, so a driver that probes
+    // during `device_add()` may already resume it. `RPM_ACTIVE` is 0 in an `enum rpm_status`,
+    // which bindgen makes signed; C passes it as the `unsigned int` that
+    // `__pm_runtime_set_status()` takes.
     //
-    // SAFETY: `dev` is registered. The status can only be set while runtime PM is disabled,
+    // SAFETY: `dev` is initialized. The status can only be set while runtime PM is disabled,
     // which it still is, so it cannot fail: `pm_runtime_set_active()`'s result goes unchecked,
-    // as in C.
+    // as in C. The host ignores its children, so it need not be active.
     unsafe {
         bindings::__pm_runtime_set_status(dev, bindings::rpm_status_RPM_ACTIVE as c_uint);
         bindings::pm_runtime_forbid(dev);
         bindings::pm_runtime_enable(dev);
+    }
+
+    // SAFETY: `rdev` is initialized, and its host registered.
+    if let Err(e) = unsafe { register(rdev) } {
+        // SAFETY: `device_initialize()` gave the only reference, which this drops once runtime
+        // PM is off and suspended again, as `device_del()` would leave it, which gives back the
+        // host's count of active children: the release callback frees the name, the fwnode
+        // reference and the child.
+        unsafe {
+            bindings::__pm_runtime_disable(dev, true);
+            bindings::__pm_runtime_set_status(dev, bindings::rpm_status_RPM_SUSPENDED as c_uint);
+            bindings::put_device(dev);
+        }
+        return Err(e);
     }
     Ok(rdev)
 }
