@@ -33,6 +33,8 @@ pub mod rbus;
 mod children;
 #[path = "rbus_ctrl/control.rs"]
 mod control;
+#[path = "rbus_ctrl/i2c_sim.rs"]
+mod i2c_sim;
 #[path = "rbus_ctrl/sim.rs"]
 mod sim;
 
@@ -83,6 +85,8 @@ struct Controller {
     _raised: debugfs::File<Arc<Children>>,
     #[pin]
     _requests: debugfs::File<Arc<Children>>,
+    #[pin]
+    _temperature: debugfs::File<Arc<Children>>,
     _debugfs: debugfs::Dir,
     _ticker: Arc<Ticker<EventSource>>,
     _children: Arc<Children>,
@@ -118,6 +122,12 @@ fn raise_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result
 fn requests_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result {
     let mut buf = [0u8; WRITE_MAX];
     control::requests(children, read_write(&mut buf, reader)?)
+}
+
+/// Writes to the debugfs file `temperature`, see [`control::temperature`].
+fn temperature_write(children: &Arc<Children>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; WRITE_MAX];
+    control::temperature(children, read_write(&mut buf, reader)?)
 }
 
 /// Writes to the debugfs file `storm`, see [`control::storm`].
@@ -188,6 +198,11 @@ impl platform::Driver for Controller {
                     c.write_raised(f)
                 }),
                 _requests <- dir.write_callback_file(c"requests", children.clone(), &requests_write),
+                _temperature <- dir.write_callback_file(
+                    c"temperature",
+                    children.clone(),
+                    &temperature_write
+                ),
                 _debugfs: dir,
                 _ticker: ticker,
                 _children: children,

@@ -28,6 +28,9 @@ use kernel::{
     },
 };
 
+/// The compatible of an I2C tunnel child, which gets an I2C segment behind it.
+const TUNNEL_COMPATIBLE: &CStr = c"rbus,i2c";
+
 /// The most events a storm raises per child in one round of the ticker; beyond the rate that
 /// sustains, a storm runs flat out.
 const STORM_BATCH: u64 = 1024;
@@ -142,7 +145,7 @@ impl Children {
         if list.len() >= self.max {
             return Err(ENOSPC);
         }
-        let sim = Arc::pin_init(SimChild::new(), GFP_KERNEL)?;
+        let sim = Arc::pin_init(SimChild::new(compatible == TUNNEL_COMPATIBLE), GFP_KERNEL)?;
         let reg = rbus::Registration::new(
             &self.host,
             addr,
@@ -264,6 +267,15 @@ impl Children {
         let child = list.iter().find(|child| child.addr == addr).ok_or(ENOENT)?;
         child.sim.configure(latency_us, fault, stall_us);
         Ok(())
+    }
+
+    /// Sets the temperature of the sensor behind the tunnel child at `addr`, in millidegrees
+    /// Celsius. Returns `ENOENT` if there is no such child, `ENODEV` if it is no tunnel child and
+    /// `EINVAL` outside the sensor's range.
+    pub(crate) fn set_temperature(&self, addr: u32, millicelsius: i32) -> Result {
+        let list = self.list.lock();
+        let child = list.iter().find(|child| child.addr == addr).ok_or(ENOENT)?;
+        child.sim.set_temperature(millicelsius)
     }
 
     /// The number of children.

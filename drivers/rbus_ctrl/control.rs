@@ -41,6 +41,17 @@ fn parse_number(s: &[u8]) -> Result<u64> {
     })
 }
 
+/// Parses a signed 32-bit number with base 0: [`parse_number`] after an optional `-`.
+fn parse_i32(s: &[u8]) -> Result<i32> {
+    match s.strip_prefix(b"-") {
+        Some(magnitude) => {
+            let magnitude = i64::try_from(parse_number(magnitude)?).map_err(|_| EINVAL)?;
+            i32::try_from(-magnitude).map_err(|_| EINVAL)
+        }
+        None => i32::try_from(parse_number(s)?).map_err(|_| EINVAL),
+    }
+}
+
 /// Parses a 32-bit number with base 0.
 fn parse_u32(s: &[u8]) -> Result<u32> {
     u32::try_from(parse_number(s)?).map_err(|_| EINVAL)
@@ -111,6 +122,18 @@ pub(crate) fn storm(children: &Children, input: &[u8]) -> Result<bool> {
     }
     children.set_storm(addr, kind, rate)?;
     Ok(rate > 0)
+}
+
+/// Handles a write to the debugfs file `temperature`: `"<addr> <millicelsius>"` sets the
+/// temperature of the sensor behind the tunnel child at that address.
+pub(crate) fn temperature(children: &Children, input: &[u8]) -> Result {
+    let mut words = line(input).split(|&c| c == b' ');
+    let addr = parse_addr(words.next().ok_or(EINVAL)?)?;
+    let millicelsius = parse_i32(words.next().ok_or(EINVAL)?)?;
+    if words.next().is_some() {
+        return Err(EINVAL);
+    }
+    children.set_temperature(addr, millicelsius)
 }
 
 /// Handles a write to the debugfs file `requests`: `"<addr> <latency-us> <errno> [<stall-us>]"`

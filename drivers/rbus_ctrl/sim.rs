@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The simulated hardware behind each child: a register file, a mailbox that answers transfers
-//! and requests, and the event kinds the child subscribed to.
+//! and requests, and the event kinds the child subscribed to. Behind a tunnel child (`rbus,i2c`)
+//! an I2C segment answers the transfers instead (`i2c_sim.rs`).
 //!
 //! Requests complete after the child's configured latency, from its ticker, or inline in the
 //! submit call at zero latency. A configured fault fails every request with that errno. A
 //! configured stall keeps the ticker busy that long before each answer, as a device that is slow
 //! to hand its answer over does: it holds the ticker mid-run while the child is removed.
 
+use super::i2c_sim::I2cSegment;
 use crate::rbus::{
     calls::Hardware,
     requests::HwRequest,
@@ -140,15 +142,27 @@ pub(crate) struct SimChild {
     latency_us: AtomicU32,
     /// The errno every request fails with, or zero.
     fault: AtomicU32,
+    /// The I2C segment behind a tunnel child, which its transfers reach instead of the mailbox.
+    /// A spinlock, as for `regs`.
+    i2c: Option<Pin<KBox<SpinLock<I2cSegment>>>>,
     /// Dropped first: it stops the ticker, then completes what is left with `EIO`.
     #[pin]
     completer: Ticker<Completer>,
 }
 
 impl SimChild {
-    /// A device with zeroed registers, no subscription, no latency and no fault.
-    pub(crate) fn new() -> impl PinInit<Self, Error> {
-        pin_init::pin_init_scope(|| {
+    /// A device with zeroed registers, no subscription, no latency and no fault; with an I2C
+    /// segment behind it if `i2c`.
+    pub(crate) fn new(i2c: bool) -> impl PinInit<Self, Error> {
+        pin_init::pin_init_scope(move || {
+            let i2c = if i2c {
+                Some(KBox::pin_init(
+                    new_spinlock!(I2cSegment::new(), "SimChild::i2c"),
+                    GFP_KERNEL,
+                )?)
+            } else {
+                None
+            };
             let list = KVec::with_capacity(IN_FLIGHT_MAX, GFP_KERNEL)?;
             let in_flight = KBox::pin_init(
                 try_pin_init!(InFlight {
@@ -162,6 +176,7 @@ impl SimChild {
                 mask: AtomicU32::new(0),
                 latency_us: AtomicU32::new(0),
                 fault: AtomicU32::new(0),
+                i2c,
                 completer <- crate::new_ticker!(Completer(in_flight)),
             }? Error))
         })
@@ -170,6 +185,16 @@ impl SimChild {
     /// Whether the child subscribed to events of `kind`.
     pub(crate) fn subscribed(&self, kind: u32) -> bool {
         kind < u32::BITS && self.mask.load(Ordering::Relaxed) & (1 << kind) != 0
+    }
+
+    /// Sets the temperature of the sensor behind a tunnel child, in millidegrees Celsius.
+    /// Returns `ENODEV` if the child has no I2C segment, and `EINVAL` outside the sensor's range.
+    pub(crate) fn set_temperature(&self, millicelsius: i32) -> Result {
+        self.i2c
+            .as_ref()
+            .ok_or(ENODEV)?
+            .lock()
+            .set_temperature(millicelsius)
     }
 
     /// Sets the request latency, the errno every request fails with (zero for none) and the
@@ -187,7 +212,10 @@ impl SimChild {
 
 impl Hardware for SimChild {
     fn transfer(&self, tx: &[u8], rx: &mut [u8]) -> Result {
-        answer(tx, rx)
+        match &self.i2c {
+            Some(segment) => segment.lock().transfer(tx, rx),
+            None => answer(tx, rx),
+        }
     }
 
     fn reg_read(&self, reg: u32) -> Result<u32> {
