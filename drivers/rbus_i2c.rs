@@ -11,7 +11,8 @@
 //! quick read (a zero-length read, which no frame carries) and the block reads whose length the
 //! client sends (`I2C_M_RECV_LEN`).
 //!
-//! A transfer goes through [`Bus::transfer`], so it resumes a suspended controller, and fails
+//! A transfer holds the child active, resuming it first, and goes through [`Bus::transfer`],
+//! so it resumes a suspended controller too, and fails
 //! with `ENODEV` once the child is removed. The controller's errors pass through: `ENXIO` for an
 //! address nobody acknowledged.
 //!
@@ -22,7 +23,8 @@
 use kernel::{
     device::Core,
     prelude::*,
-    str::CString, //
+    str::CString,
+    sync::aref::ARef, //
 };
 
 #[path = "../rust/rbus/mod.rs"]
@@ -65,6 +67,8 @@ const MSG_FLAGS: u16 = M_RD | M_DMA_SAFE;
 /// The adapter's end of the tunnel.
 struct Tunnel {
     bus: Bus,
+    /// The child, held active around each transfer, as an adapter driver resumes its device.
+    dev: ARef<rbus::Device>,
 }
 
 #[vtable]
@@ -84,6 +88,7 @@ impl Algorithm for Tunnel {
         let mut tx = [0; TRANSFER_MAX];
         let (len, read) = encode(msgs, &mut tx)?;
         let tx = tx.get(..len).ok_or(EINVAL)?;
+        let _active = self.dev.pm_active()?;
         match read {
             Some(i) => {
                 let rx = msgs
@@ -171,7 +176,11 @@ impl I2cChild {
     fn new(dev: &rbus::Device<Core<'_>>) -> Result<Self> {
         let bus = Bus::new(dev)?;
         let name = CString::try_from_fmt(fmt!("rbus-i2c {}", dev.as_ref().name()))?;
-        let adapter = Adapter::new(dev.as_ref(), &name, Ok::<_, Error>(Tunnel { bus }))?;
+        let tunnel = Tunnel {
+            bus,
+            dev: dev.into(),
+        };
+        let adapter = Adapter::new(dev.as_ref(), &name, Ok::<_, Error>(tunnel))?;
         dev_dbg!(dev.as_ref(), "adapter i2c-{}\n", adapter.nr());
         Ok(Self { _adapter: adapter })
     }
