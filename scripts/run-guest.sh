@@ -30,6 +30,10 @@ fi
 
 cmdline="console=ttyS0 rbus_job=$job panic=-1 oops=panic loglevel=7"
 cmdline+=" kfence.sample_interval=10"
+# Freed slab objects are poisoned, so a use after free reads 0x6b bytes and
+# faults, instead of reading stale values that still work: KFENCE catches
+# only the allocations it samples.
+cmdline+=" slub_debug=P"
 # Test knobs reach the guest's init, and so the tests, as environment.
 [ -n "${RBUS_STRESS_CYCLES:-}" ] && cmdline+=" RBUS_STRESS_CYCLES=$RBUS_STRESS_CYCLES"
 [ -n "${RBUS_CHANNEL_REQUESTS:-}" ] && cmdline+=" RBUS_CHANNEL_REQUESTS=$RBUS_CHANNEL_REQUESTS"

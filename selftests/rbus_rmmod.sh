@@ -20,6 +20,7 @@ rmmod rbus_swnode 2>/dev/null
 rmmod rbus_test_child 2>/dev/null
 rmmod rbus_dev 2>/dev/null
 rmmod rbus_c_child 2>/dev/null
+rmmod rbus_i2c 2>/dev/null
 # Stop module autoload: mdev may still be working through the uevents of
 # earlier tests, and its modprobe would reload a module just removed.
 # Stopping mdev leaves the modprobe it may be running, so wait that out too.
