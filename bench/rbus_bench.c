@@ -18,7 +18,19 @@
  *   child-bus  a register read through the child-to-bus table
  *
  * each with 1 and 2 callers, kthreads bound to CPUs 0 and 1 that start
- * together and run @loops calls with interrupts off. Every result line is
+ * together and run @loops calls with interrupts off.
+ *
+ * Given the number of an rbus_i2c adapter (@i2c_adapter), it then times, in
+ * the loading task with interrupts on, since an I2C transfer sleeps, and
+ * @loops / 10 times per run:
+ *
+ *   i2c-direct  the tunnel's frame for a one-byte EEPROM read (write the
+ *               pointer, read a byte) as one child-to-bus transfer of the
+ *               adapter's rbus child: what the tunnel carries
+ *   i2c-kernel  the same read through i2c_transfer() on the adapter, as
+ *               at24 or any I2C client does it
+ *
+ * Every result line is
  *
  *   rbus_bench: <call> callers=<n> run=<k> ns=<ns per call, 3 decimals>
  *
@@ -31,6 +43,7 @@
 #include <linux/cpumask.h>
 #include <linux/device/faux.h>
 #include <linux/err.h>
+#include <linux/i2c.h>
 #include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/math64.h>
@@ -48,6 +61,10 @@ MODULE_PARM_DESC(loops, "Calls per caller and run");
 static int nruns = 5;
 module_param(nruns, int, 0444);
 MODULE_PARM_DESC(nruns, "Runs of each measurement");
+
+static int i2c_adapter = -1;
+module_param(i2c_adapter, int, 0444);
+MODULE_PARM_DESC(i2c_adapter, "An rbus_i2c adapter to time I2C transfers on, or -1");
 
 enum bench_call {
 	BENCH_BARE, BENCH_SRCU_FAST, BENCH_EXPORTED, BENCH_INLINED, BENCH_PROTECTED,
@@ -273,6 +290,66 @@ static int bench_measure(void)
 	return missed ? -EIO : 0;
 }
 
+/* One timed run of an I2C case: @n transfers, or the first error. */
+static int bench_i2c_run(const char *name, struct i2c_adapter *adap,
+			 const struct rbus_bus_ops *ops, int n, int nr)
+{
+	/* The frame of rust/rbus/i2c_frame.rs: write then read, address, pointer. */
+	static const u8 frame[] = { 2, 0x50, 0x00, 0x00 };
+	u8 ptr = 0, byte;
+	struct i2c_msg msgs[2] = {
+		{ .addr = 0x50, .len = 1, .buf = &ptr },
+		{ .addr = 0x50, .flags = I2C_M_RD, .len = 1, .buf = &byte },
+	};
+	u64 start, ps;
+	int i, ret;
+	u32 rem;
+
+	start = ktime_get_mono_fast_ns();
+	for (i = 0; i < n; i++) {
+		if (ops)
+			ret = ops->transfer(ops->context, frame, sizeof(frame), &byte, 1);
+		else
+			ret = i2c_transfer(adap, msgs, 2) == 2 ? 0 : -EIO;
+		if (ret)
+			return ret;
+	}
+	ps = div_u64((ktime_get_mono_fast_ns() - start) * 1000, n);
+	ps = div_u64_rem(ps, 1000, &rem);
+	pr_info("rbus_bench: %s callers=1 run=%d ns=%llu.%03u\n", name, nr, ps, rem);
+	return 0;
+}
+
+/* The I2C tunnel: its frame as a child-to-bus call, and through the I2C core. */
+static int bench_i2c(void)
+{
+	struct rbus_bus_ops ops = {
+		.size = sizeof(ops), .version = RBUS_OPS_VERSION,
+	};
+	struct i2c_adapter *adap;
+	int n = max(loops / 10, 1), nr, ret;
+
+	adap = i2c_get_adapter(i2c_adapter);
+	if (!adap)
+		return -ENODEV;
+	/* The adapter's parent is the rbus child whose calls carry its transfers. */
+	ret = -EINVAL;
+	if (!adap->dev.parent || !adap->dev.parent->bus ||
+	    strcmp(adap->dev.parent->bus->name, "rbus"))
+		goto out;
+	ret = rbus_query_interface(container_of(adap->dev.parent, struct rbus_device, dev), &ops);
+	if (ret)
+		goto out;
+	for (nr = 1; nr <= nruns && !ret; nr++) {
+		ret = bench_i2c_run("i2c-direct", adap, &ops, n, nr) ?:
+		      bench_i2c_run("i2c-kernel", adap, NULL, n, nr);
+	}
+	ops.put(ops.context);
+out:
+	i2c_put_adapter(adap);
+	return ret;
+}
+
 static void bench_teardown(void)
 {
 	if (!IS_ERR_OR_NULL(bench_child)) {
@@ -329,6 +406,8 @@ static int __init rbus_bench_init(void)
 		goto err;
 
 	ret = bench_measure();
+	if (!ret && i2c_adapter >= 0)
+		ret = bench_i2c();
 	if (ret)
 		goto err;
 	return 0;

@@ -5,8 +5,9 @@
 Reads the "RBUS-BENCH" sections of scripts/guest-init.sh's bench job: the
 kernel log of each refscale run (its "Runs / Time(ns)" table) and the
 "rbus_bench: <call> callers=<n> run=<k> ns=<x>" lines of bench/rbus_bench.c,
-and the "rbus_channel_bench: <what> run=<k> ns=<x>" lines of
-bench/rbus_channel_bench.c.
+the "rbus_channel_bench: <what> run=<k> ns=<x>" lines of
+bench/rbus_channel_bench.c, and the "rbus_i2c_bench: <what> run=<k> ns=<x>"
+lines of bench/rbus_i2c_bench.c.
 Each figure is the median of its runs. Exits 1 when a figure is missing.
 """
 
@@ -24,6 +25,12 @@ RBUS_CALLS = [("bare", "bare indirect call"),
 RUN_LINE = re.compile(r"^(?:\[[^\]]*\]\s*)?(\d+)\t(\d+\.\d+)\s*$")
 BENCH_LINE = re.compile(r"rbus_bench: (\S+) callers=(\d+) run=\d+ ns=(\d+\.\d+)")
 CHANNEL_LINE = re.compile(r"rbus_channel_bench: (\S+) run=(\d+) ns=(\d+\.\d+)")
+I2C_LINE = re.compile(r"rbus_i2c_bench: (\S+) run=(\d+) ns=(\d+\.\d+)")
+# The I2C tunnel's rows: the kernel's figures, 1 caller, then user space's.
+I2C_ROWS = [(("i2c-direct", 1), "the tunnel's frame as a child-to-bus call"),
+            (("i2c-kernel", 1), "i2c_transfer() through the adapter"),
+            (("i2c i2c_rdwr", 1), "/dev/i2c-N I2C_RDWR"),
+            (("i2c syscall", 1), "  for comparison: a bare syscall")]
 # Channel figures by case and run: the ratios pair the cases of one run.
 CHANNEL_RUNS = {}
 CHANNEL_ROWS = [("pipe_rw", "pipe write+read, 96 bytes"),
@@ -63,6 +70,10 @@ def parse(path):
                         float(m.group(3)))
                     CHANNEL_RUNS.setdefault(m.group(1), {})[int(m.group(2))] = \
                         float(m.group(3))
+            elif section[0] == "i2c":
+                m = I2C_LINE.search(line)
+                if m:
+                    figures.setdefault(("i2c " + m.group(1), 1), []).append(float(m.group(3)))
             elif section[0] == "rbus_bench":
                 m = BENCH_LINE.search(line)
                 if m:
@@ -104,7 +115,27 @@ def main():
     verdict = "met" if prot < refcnt else "MISSED"
     print(f"2 callers: protected {prot:.2f} ns vs refscale refcnt {refcnt:.2f} ns "
           f"= {prot / refcnt:.2f} x; target < 1 x: {verdict}")
-    return channel_report(med)
+    return channel_report(med) or i2c_report(med)
+
+
+def i2c_report(med):
+    """One I2C transaction through the tunnel, each way, against its child-to-bus call."""
+    print()
+    print(f"{'ns per one-byte EEPROM read, median of runs':46} {'ns':>10} {'x direct':>10}")
+    direct = med.get(("i2c-direct", 1))
+    missing = []
+    for key, name in I2C_ROWS:
+        fig = med.get(key)
+        if fig is None:
+            missing.append(key[0])
+            print(f"{name:46} {'-':>10}")
+            continue
+        ratio = f"{fig / direct:10.2f}" if direct else f"{'-':>10}"
+        print(f"{name:46} {fig:10.2f} {ratio}")
+    if missing:
+        print("missing: " + ", ".join(missing))
+        return 1
+    return 0
 
 
 def channel_report(med):

@@ -28,10 +28,13 @@ mkdir -p "$src"
 echo "bench: building the modules for $(basename "$kdir")"
 make -s -C "$kdir" M="$src" modules >"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; exit 1; }
-# The channel benchmark is a static user-space program, run from /extra-tests.
+# The channel and I2C benchmarks are static user-space programs, run from
+# /extra-tests.
 mkdir -p "$out/extra"
-gcc -Wall -Wextra -Werror -O2 -static -isystem "$top/include/uapi" \
-	"$top/bench/rbus_channel_bench.c" -o "$out/extra/rbus_channel_bench"
+for b in rbus_channel_bench rbus_i2c_bench; do
+	gcc -Wall -Wextra -Werror -O2 -static -isystem "$top/include/uapi" \
+		"$top/bench/$b.c" -o "$out/extra/$b"
+done
 RBUS_MODULES_DIR="$src" "$top/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$kdir" - - \
 	"$out/extra"
 make -s --no-print-directory -C "$top" ssdt

@@ -122,6 +122,18 @@ bench_refscale() {
 	rmmod refscale
 }
 
+# The number of the I2C tunnel's adapter, once rbus_i2c has registered it.
+i2c_adapter() {
+	modprobe rbus_ctrl && modprobe rbus_i2c || return
+	i=0
+	until adapter=$(ls -d /sys/bus/platform/devices/PRP0001:01/rbus*/*-0060/i2c-* 2>/dev/null) ||
+		[ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "${adapter##*i2c-}"
+}
+
 # The request channel against a pipe: a child at 0x50 bound to rbus_dev.
 bench_channel() {
 	modprobe rbus_ctrl && modprobe rbus_dev || return
@@ -146,11 +158,14 @@ job_bench() {
 				bench_refscale "$type" "$readers"
 			done
 		done
+		i2c=$(i2c_adapter)
 		dmesg -c >/dev/null
-		modprobe rbus_bench loops=$BENCH_LOOPS nruns=$BENCH_RUNS
+		modprobe rbus_bench loops=$BENCH_LOOPS nruns=$BENCH_RUNS i2c_adapter="${i2c:--1}"
 		echo "RBUS-BENCH rbus_bench"
 		dmesg
 		rmmod rbus_bench
+		echo "RBUS-BENCH i2c"
+		/extra-tests/rbus_i2c_bench "/dev/i2c-$i2c" $((BENCH_LOOPS / 10)) $BENCH_RUNS
 		bench_channel
 		echo "RBUS-BENCH dmesg"
 		dmesg
