@@ -308,7 +308,7 @@ static int bench_i2c_run(const char *name, struct i2c_adapter *adap,
 	start = ktime_get_mono_fast_ns();
 	for (i = 0; i < n; i++) {
 		if (ops)
-			ret = ops->transfer(ops->context, frame, sizeof(frame), &byte, 1);
+			ret = ops->transfer(ops->context, 0, frame, sizeof(frame), &byte, 1);
 		else
 			ret = i2c_transfer(adap, msgs, 2) == 2 ? 0 : -EIO;
 		if (ret)
