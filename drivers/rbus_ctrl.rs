@@ -157,7 +157,7 @@ impl platform::Driver for Controller {
                 return Err(EINVAL);
             }
             let children = Arc::pin_init(Children::new(dev, max as usize), GFP_KERNEL)?;
-            // Before the firmware's children, so the host is announced before them. A write to
+            // Before the firmware's children, so the files work from the start. A write to
             // `new_device` meanwhile may take a firmware child's address, which then is skipped.
             let control = ControlRegistration::new(children.host(), children.clone());
 

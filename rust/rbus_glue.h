@@ -118,13 +118,13 @@ struct rbus_host *rbus_host_add(struct device *parent, int nr);
 
 /**
  * rbus_host_set_control() - publish or revoke the handlers of a host's files
- * @host: the host, from rbus_host_add(); registered to publish, and only
- *	referenced to revoke, which may follow rbus_host_unregister()
+ * @host: the host, from rbus_host_add(), referenced by the caller; revoking
+ *	may follow rbus_host_unregister()
  * @ops: the handlers, or NULL to revoke them; writes then fail with -ENODEV
  * @ctx: their context, valid until a later call revokes them
  *
  * Waits for a write in progress, so once a revoking call returns no handler
- * runs or can start. The first call with @ops announces the host.
+ * runs or can start. Not to be called from a handler.
  */
 void rbus_host_set_control(struct rbus_host *host, const struct rbus_control_ops *ops,
 			   void *ctx);

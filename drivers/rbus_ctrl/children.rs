@@ -73,18 +73,21 @@ struct Child {
     raised: u64,
     storm: Option<Storm>,
     sim: Arc<SimChild>,
-    reg: rbus::Registration<SimChild>,
+    /// `None` while a delete unregisters the child: the entry keeps its address taken.
+    reg: Option<rbus::Registration<SimChild>>,
 }
 
 impl Child {
     /// Raises an event of `kind` if the child subscribed to it, with the next sequence number.
-    /// Returns `ENOMSG` if it did not subscribe and `ENODEV` if its driver receives no events.
+    /// Returns `ENOMSG` if it did not subscribe and `ENODEV` if its driver receives no events or
+    /// it is being deleted.
     fn raise(&mut self, kind: u32, payload: u64) -> Result {
         if !self.sim.subscribed(kind) {
             return Err(ENOMSG);
         }
+        let reg = self.reg.as_ref().ok_or(ENODEV)?;
         self.seq += 1;
-        self.reg.dispatch_event(kind, self.seq, payload)?;
+        reg.dispatch_event(kind, self.seq, payload)?;
         self.raised += 1;
         Ok(())
     }
@@ -101,11 +104,13 @@ pub(crate) struct Children {
     srcu: Arc<SrcuFast>,
     /// Serializes adds and deletes: the duplicate, bound and list updates are one step.
     ///
-    /// Held across a child's unregistration, which waits for the child's bus-to-child callbacks
-    /// and child-to-bus calls to return (SRCU grace periods). That cannot deadlock: callbacks
-    /// only start under this lock (from `raise` and the storm ticker), so none runs while a
-    /// delete holds it, and the calls reach only the [`SimChild`], which never takes it. Never
-    /// held across the drop of a [`SimChild`], which waits for its ticker's round.
+    /// Held across a child's registration, but not across its unregistration, which waits for
+    /// the child's callbacks and calls to return, and for its driver's `remove`: an I2C tunnel's
+    /// waits for every open `/dev/i2c-N` to close, whose holder may be writing a debugfs file
+    /// that takes this lock. A delete takes the child's registration out under the lock and
+    /// leaves the entry, so the address stays taken, then unregisters the child unlocked and
+    /// removes the entry. Never held across the drop of a [`SimChild`] either, which waits for
+    /// its ticker's round.
     #[pin]
     list: Mutex<KVec<Child>>,
 }
@@ -161,7 +166,7 @@ impl Children {
                 raised: 0,
                 storm: None,
                 sim,
-                reg,
+                reg: Some(reg),
             },
             GFP_KERNEL,
         )?;
@@ -169,19 +174,25 @@ impl Children {
     }
 
     /// Removes the child at `addr`, unbinding its driver first. Returns `ENOENT` if there is
-    /// none.
+    /// none, or another delete of it is under way.
     pub(crate) fn delete(&self, addr: u32) -> Result {
+        let reg = self
+            .list
+            .lock()
+            .iter_mut()
+            .find(|child| child.addr == addr)
+            .and_then(|child| child.reg.take())
+            .ok_or(ENOENT)?;
+        // Unlocked: the driver's `remove` may wait for user space (see `list`). The device keeps
+        // no reference to the simulated device once unregistered.
+        drop(reg);
         let sim = {
             let mut list = self.list.lock();
             let index = list
                 .iter()
                 .position(|child| child.addr == addr)
                 .ok_or(ENOENT)?;
-            let Child { sim, reg, .. } = list.remove(index).map_err(|_| ENOENT)?;
-            // Unregistered under the lock, so an add of the same address waits for it. The
-            // device keeps no reference to `sim` once unregistered.
-            drop(reg);
-            sim
+            list.remove(index).map_err(|_| ENOENT)?.sim
         };
         // The last reference: its drop cancels the simulated device's ticker and waits for a
         // running round. Not under `list`, which the storm ticker's rounds take.

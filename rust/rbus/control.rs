@@ -6,7 +6,7 @@
 //!
 //! The files belong to the host (`rbus<nr>`), like i2c's to an adapter: they exist as soon as the
 //! host does. A controller implements [`Control`] and publishes it with
-//! [`ControlRegistration::new`], which also announces the host. Dropping the registration revokes
+//! [`ControlRegistration::new`]. Dropping the registration revokes
 //! the handlers and waits for a write in progress; from then on writes fail with `ENODEV`. A
 //! controller so drops it before the children its handlers add, and the host after both.
 
@@ -53,8 +53,8 @@ pub struct ControlRegistration<C: Control> {
 }
 
 impl<C: Control> ControlRegistration<C> {
-    /// Publishes `control` as the handlers of `host`'s files, and announces the host if it was
-    /// not yet.
+    /// Publishes `control` as the handlers of `host`'s files. A host has one set of handlers:
+    /// a controller publishes once, and never drops the registration from a handler.
     pub fn new(host: &Host, control: Arc<C>) -> Self {
         let raw = host.as_raw();
         // SAFETY: `host` is registered, so its device is valid; the reference is dropped in

@@ -53,7 +53,8 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// Resumes the child and holds it active until the returned guard is dropped, as a driver
     /// does around I/O it carries for others. Sleeps.
     pub fn pm_active(&self) -> Result<PmActive<'_, Ctx>> {
-        // SAFETY: By the type invariants `self.as_raw()` is a valid, registered child.
+        // SAFETY: By the type invariants `self.as_raw()` is a valid child. Once it is
+        // unregistered, its runtime PM is disabled and the PM core refuses with an error.
         to_result(unsafe { ffi::rbus_device_pm_get(self.as_raw()) })?;
         // INVARIANT: held above.
         Ok(PmActive { dev: self })

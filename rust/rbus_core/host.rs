@@ -14,8 +14,9 @@
 //! does, as i2c adapters have theirs. A write goes to the handlers the controller published with
 //! `rbus_host_set_control()`, under [`HostData::control`]; the controller revokes them first in
 //! its teardown, which so waits for the write in progress, and from then on writes fail with
-//! `ENODEV`. The host is announced (its `add` uevent) only once handlers are published, so a
-//! file that user space finds through the uevent works.
+//! `ENODEV`. A host has no bus and no class, so it sends no uevent of its own: user space finds
+//! its files through the controller's `bind` uevent, which comes after the controller's probe,
+//! and so after it published its handlers.
 
 use super::{
     device::{
@@ -66,8 +67,6 @@ struct HostData {
 struct Control {
     /// The controller's handlers, while published.
     handlers: Option<Handlers>,
-    /// Whether the host's `add` uevent went out.
-    announced: bool,
 }
 
 /// A controller's handlers of the files, and their context.
@@ -253,10 +252,7 @@ unsafe fn add(parent: *mut bindings::device, nr: c_int) -> Result<*mut ffi::rbus
                 // function pointers, and an SRCU domain and a device yet to be initialized.
                 unsafe { slot.write_bytes(0, 1) };
             }),
-            control <- new_mutex!(Control {
-                handlers: None,
-                announced: false,
-            }),
+            control <- new_mutex!(Control { handlers: None }),
         }),
         GFP_KERNEL,
     )?;
@@ -288,17 +284,12 @@ unsafe fn add(parent: *mut bindings::device, nr: c_int) -> Result<*mut ffi::rbus
     // SAFETY: `host` is valid, and `dev` is its embedded device.
     let dev = unsafe { &raw mut (*host).dev };
 
-    // The `add` uevent waits for `rbus_host_set_control()`, which the controller calls once the
-    // files work.
-    //
     // SAFETY: `dev` is zeroed, not yet initialized. By the safety requirements `parent` is a
-    // valid device, on which `device_add()` takes a reference. Nothing else sees the kobject's
-    // flags yet.
+    // valid device, on which `device_add()` takes a reference.
     unsafe {
         bindings::device_initialize(dev);
         (*dev).parent = parent;
         (*dev).type_ = HOST_TYPE.as_ptr();
-        bindings::kobject::set_uevent_suppress_raw(&raw mut (*dev).kobj, 1);
     }
 
     // SAFETY: `dev` is initialized, and `%d` takes an `int`.
@@ -355,9 +346,9 @@ unsafe extern "C" fn rbus_host_add(
 ///
 /// # Safety
 ///
-/// `host` must come from `rbus_host_add()`, and the caller must hold a reference on it. If `ops`
-/// is not NULL, the host must not be unregistered yet, and `ops` and `ctx` must be valid for
-/// calls from any thread in process context until a later call revokes them.
+/// `host` must come from `rbus_host_add()`, and the caller must hold a reference on it. `ops`
+/// must be NULL, or valid, with `ctx`, for calls from any thread in process context until a later
+/// call revokes them. It must not be called from a handler, which holds the lock it takes.
 #[no_mangle]
 unsafe extern "C" fn rbus_host_set_control(
     host: *mut ffi::rbus_host,
@@ -366,23 +357,7 @@ unsafe extern "C" fn rbus_host_set_control(
 ) {
     // SAFETY: By the safety requirements the caller holds a reference, so `host` is not released.
     let data = unsafe { host_data(host) };
-    let announce = {
-        let mut control = data.control.lock();
-        control.handlers = NonNull::new(ops.cast_mut()).map(|ops| Handlers { ops, ctx });
-        let announce = control.handlers.is_some() && !control.announced;
-        control.announced |= announce;
-        announce
-    };
-    if announce {
-        // SAFETY: By the safety requirements `host` is registered, as it publishes: only this
-        // first publication touches the kobject's flags after `device_add()`, until
-        // `device_del()`, which comes later. A failed uevent is not the host's failure, as in `device_add()`.
-        unsafe {
-            let kobj = &raw mut (*host).dev.kobj;
-            bindings::kobject::set_uevent_suppress_raw(kobj, 0);
-            bindings::kobject_uevent(kobj, bindings::kobject_action_KOBJ_ADD);
-        }
-    }
+    data.control.lock().handlers = NonNull::new(ops.cast_mut()).map(|ops| Handlers { ops, ctx });
 }
 
 /// Tells `device_for_each_child()` that the host has a child.

@@ -53,7 +53,7 @@ pub(crate) extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> 
 ///
 /// # Safety
 ///
-/// `rdev` must be a registered child.
+/// `rdev` must be a valid child: once unregistered, its runtime PM is disabled and this fails.
 #[no_mangle]
 unsafe extern "C" fn rbus_device_pm_get(rdev: *mut ffi::rbus_device) -> c_int {
     // SAFETY: By the safety requirements `rdev` is valid, and so is its device.
