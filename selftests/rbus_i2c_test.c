@@ -333,9 +333,20 @@ TEST_F(i2c, page_write_wraps_within_its_page)
 	unsigned char tx[9] = { 0x1c, 1, 2, 3, 4, 5, 6, 7, 8 };
 	unsigned char want[8] = { 5, 6, 7, 8, 1, 2, 3, 4 }, got[8];
 	struct i2c_msg msg = { .addr = EEPROM_ADDR, .len = sizeof(tx), .buf = tx };
+	unsigned char wr[3] = { 0x18, 0xee, 0xee }, byte;
+	struct i2c_msg rs[2] = {
+		{ .addr = EEPROM_ADDR, .len = sizeof(wr), .buf = wr },
+		{ .addr = EEPROM_ADDR, .flags = I2C_M_RD, .len = 1, .buf = &byte },
+	};
 
 	/* Eight bytes from 0x1c fill 0x1c-0x1f, then wrap to 0x18. */
 	ASSERT_EQ(0, rdwr(self->fd, &msg, 1));
+	ASSERT_EQ(0, eeprom_read(self->fd, 0x18, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(want, got, sizeof(want)));
+
+	/* Before a repeated start, bytes after the pointer are discarded: no STOP, no write. */
+	ASSERT_EQ(0, rdwr(self->fd, rs, 2));
+	EXPECT_EQ(want[0], byte);
 	ASSERT_EQ(0, eeprom_read(self->fd, 0x18, got, sizeof(got)));
 	EXPECT_EQ(0, memcmp(want, got, sizeof(want)));
 }

@@ -28,7 +28,8 @@ const EEPROM_PAGE: u8 = 8;
 /// A 24c02: 256 bytes, 8-byte pages, one address pointer.
 ///
 /// A write's first byte sets the pointer and the rest are stored from there, wrapping within the
-/// page, as the part's page buffer does. A read starts at the pointer and wraps at the end of the
+/// page, as the part's page buffer does; only at a STOP, so a write followed by a repeated START
+/// only sets the pointer. A read starts at the pointer and wraps at the end of the
 /// memory. Each byte moves the pointer on, so a read continues where the last access stopped.
 struct Eeprom {
     mem: [u8; EEPROM_SIZE],
@@ -90,14 +91,13 @@ struct Sensor {
 }
 
 impl Sensor {
-    fn write(&mut self, data: &[u8]) -> Result {
+    fn write(&mut self, data: &[u8]) {
         let Some((&ptr, bytes)) = data.split_first() else {
-            return Ok(());
+            return;
         };
-        if ptr > REG_TOS {
-            // The part decodes two pointer bits; a driver never sends more.
-            return Err(EIO);
-        }
+        // The part decodes the two low pointer bits: registers 4 to 7 mirror 0 to 3, which
+        // sensors-detect's LM75 check relies on.
+        let ptr = ptr & REG_TOS;
         self.ptr = ptr;
         let word = |old: u16| match bytes {
             [] => old,
@@ -105,14 +105,14 @@ impl Sensor {
             [msb, lsb, ..] => u16::from_be_bytes([*msb, *lsb]),
         };
         match ptr {
-            REG_CONF => self.conf = bytes.first().copied().unwrap_or(self.conf),
+            // Bits 7 to 5 are reserved and read as zero.
+            REG_CONF => self.conf = bytes.first().map_or(self.conf, |conf| conf & 0x1f),
             // The nine bits the part keeps.
             REG_THYST => self.thyst = word(self.thyst) & 0xff80,
             REG_TOS => self.tos = word(self.tos) & 0xff80,
             // The temperature is read-only.
             _ => {}
         }
-        Ok(())
     }
 
     fn read(&self, rx: &mut [u8]) {
@@ -176,8 +176,12 @@ impl I2cSegment {
         }
         match frame.addr {
             EEPROM_ADDR => {
-                if let Some(data) = write {
-                    self.eeprom.write(data);
+                match write {
+                    // A write cycle starts at STOP: before a repeated START only the pointer
+                    // is taken, and the bytes after it are discarded.
+                    Some(data) if read => self.eeprom.write(data.get(..1).unwrap_or(&[])),
+                    Some(data) => self.eeprom.write(data),
+                    None => {}
                 }
                 if read {
                     self.eeprom.read(rx);
@@ -185,7 +189,7 @@ impl I2cSegment {
             }
             SENSOR_ADDR => {
                 if let Some(data) = write {
-                    self.sensor.write(data)?;
+                    self.sensor.write(data);
                 }
                 if read {
                     self.sensor.read(rx);
