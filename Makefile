@@ -4,21 +4,35 @@
 #
 #   make            build the modules (and, without KDIR, the cached kernel)
 #   make check      boot QEMU, run every test, fail on a failed test or a splat
+#   make check T=<test program>
+#                   build what is needed, boot, run only that program (or a
+#                   space-separated list of them) and judge the splats
 #   make run        boot QEMU and walk through /sys/bus/rbus
 #   make bench      per-call cost against refscale, on a kernel without lockdep
+#   make check KASAN=1
+#                   the same suite on a second cached kernel with generic KASAN,
+#                   built with LLVM=-19
 #
 # KDIR=<tree> uses another Rust-enabled kernel build tree. RBUS_CACHE (default
 # ~/.cache/rbus) holds the tools, the kernel source and the cached kernel.
 
 SHELL := /bin/bash
 RBUS_CACHE ?= $(HOME)/.cache/rbus
-export RBUS_CACHE KDIR EXTRA_TESTS RBUS_BREAK RBUS_STRESS_CYCLES RBUS_CHECK_TIMEOUT \
+export T RBUS_CACHE KDIR EXTRA_TESTS RBUS_BREAK RBUS_STRESS_CYCLES RBUS_CHECK_TIMEOUT \
 	RBUS_CHANNEL_REQUESTS
 
 BUILD := $(CURDIR)/build
 
+# KASAN=1 selects the KASAN kernel. Rust needs a clang-built kernel for KASAN,
+# so its modules are built with LLVM=-19 too.
+ifeq ($(KASAN),1)
+FLAVOR := --kasan
+export LLVM := -19
+endif
+export KASAN
+
 ifeq ($(KDIR),)
-KDIR_CMD := $(CURDIR)/scripts/kernel.sh --kdir
+KDIR_CMD := $(CURDIR)/scripts/kernel.sh $(FLAVOR) --kdir
 KERNEL_DEP := kernel
 else
 KDIR_CMD := echo $(KDIR)
@@ -44,10 +58,14 @@ setup:
 	@scripts/setup.sh
 
 kernel: setup
-	@scripts/kernel.sh
+	@scripts/kernel.sh $(FLAVOR)
 
+# Objects built against one kernel are cleaned before building against another.
 modules: $(KERNEL_DEP)
-	@$(ENV) && $(KMAKE) modules
+	@$(ENV) && mkdir -p $(BUILD) && \
+	if [ "$$(cat $(BUILD)/kdir 2>/dev/null)" != "$$kdir" ]; then \
+		$(KMAKE) clean >/dev/null && echo "$$kdir" >$(BUILD)/kdir; fi && \
+	$(KMAKE) modules
 
 lint: $(KERNEL_DEP)
 	@$(ENV) && $(KMAKE) CLIPPY=1 modules
@@ -75,7 +93,8 @@ selftests: $(KERNEL_DEP)
 	$(MAKE) -s -C selftests KSFT_DIR=$$ksft OUTPUT=$(BUILD)/selftests \
 		INSTALL_PATH=$(BUILD)/kselftest/rbus install && \
 	$(MAKE) -s --no-print-directory -C selftests KSFT_DIR=$$ksft \
-		OUTPUT=$(BUILD)/selftests emit_tests >$(BUILD)/kselftest/kselftest-list.txt
+		OUTPUT=$(BUILD)/selftests emit_tests >$(BUILD)/kselftest/kselftest-list.txt && \
+	scripts/select-tests.sh $(BUILD)/kselftest/kselftest-list.txt $(T)
 
 dt-check: setup
 	@scripts/dt-check.sh

@@ -6,7 +6,9 @@
 # own self-test count as tests too. The last line is `N passed, N failed`.
 #
 # Environment: KDIR, RBUS_CACHE, EXTRA_TESTS (a directory of executables run
-# in the guest after the suite), RBUS_CHECK_TIMEOUT (guest seconds, default 900).
+# in the guest after the suite), RBUS_CHECK_TIMEOUT (guest seconds, default 900),
+# KASAN=1 (run on the KASAN kernel, scripts/kasan.config), T (only these test
+# programs, no static checks).
 
 set -uo pipefail
 
@@ -44,28 +46,33 @@ fi
 if $make modules >"$out/build.log" 2>&1; then pass "modules build with W=1, no warnings"
 else cat "$out/build.log"; finish_failed "modules build with W=1, no warnings"; fi
 
-if $make lint >"$out/lint.log" 2>&1; then pass "Clippy is clean"
-else cat "$out/lint.log"; fail "Clippy is clean"; fi
-# Clippy builds leave the same objects behind; rebuild the plain ones.
-$make modules >>"$out/build.log" 2>&1 || finish_failed "modules rebuild after Clippy"
+# `make check T=<test>` is the one-test loop: the static checks are skipped.
+if [ -z "${T:-}" ]; then
+	if $make lint >"$out/lint.log" 2>&1; then pass "Clippy is clean"
+	else cat "$out/lint.log"; fail "Clippy is clean"; fi
+	# Clippy builds leave the same objects behind; rebuild the plain ones.
+	$make modules >>"$out/build.log" 2>&1 || finish_failed "modules rebuild after Clippy"
 
-if $make fmt-check >"$out/fmt.log" 2>&1; then pass "rustfmt is clean"
-else cat "$out/fmt.log"; fail "rustfmt is clean"; fi
+	if $make fmt-check >"$out/fmt.log" 2>&1; then pass "rustfmt is clean"
+	else cat "$out/fmt.log"; fail "rustfmt is clean"; fi
 
-if $make checkpatch >"$out/checkpatch.log" 2>&1; then pass "checkpatch --strict is clean on the C glue"
-else cat "$out/checkpatch.log"; fail "checkpatch --strict is clean on the C glue"; fi
+	if $make checkpatch >"$out/checkpatch.log" 2>&1; then pass "checkpatch --strict is clean on the C glue"
+	else cat "$out/checkpatch.log"; fail "checkpatch --strict is clean on the C glue"; fi
 
-if $make uapi-check >"$out/uapi-check.log" 2>&1; then pass "include/uapi/linux/rbus.h compiles standalone with -Wall -Werror"
-else cat "$out/uapi-check.log"; fail "include/uapi/linux/rbus.h compiles standalone with -Wall -Werror"; fi
+	if $make uapi-check >"$out/uapi-check.log" 2>&1; then pass "include/uapi/linux/rbus.h compiles standalone with -Wall -Werror"
+	else cat "$out/uapi-check.log"; fail "include/uapi/linux/rbus.h compiles standalone with -Wall -Werror"; fi
 
-if $make dt-check >"$out/dt-check.log" 2>&1; then pass "dt-bindings validate with dtschema"
-else cat "$out/dt-check.log"; fail "dt-bindings validate with dtschema"; fi
+	if $make dt-check >"$out/dt-check.log" 2>&1; then pass "dt-bindings validate with dtschema"
+	else cat "$out/dt-check.log"; fail "dt-bindings validate with dtschema"; fi
+fi
 
 $make selftests >"$out/selftests.log" 2>&1 || { cat "$out/selftests.log"; finish_failed "selftests build"; }
 $make initramfs ssdt >"$out/initramfs.log" 2>&1 || { cat "$out/initramfs.log"; finish_failed "initramfs"; }
 
 . "$RBUS_CACHE/env.sh"
-if [ -n "${KDIR:-}" ]; then kdir=$KDIR; else kdir=$("$top/scripts/kernel.sh" --kdir); fi
+flavor=()
+[ "${KASAN:-}" = 1 ] && flavor=(--kasan)
+if [ -n "${KDIR:-}" ]; then kdir=$KDIR; else kdir=$("$top/scripts/kernel.sh" "${flavor[@]}" --kdir); fi
 
 built=$(date +%s)
 echo "check: booting the guest ($(( built - start )) s of building)"

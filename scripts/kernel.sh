@@ -9,6 +9,10 @@
 #                               the same for the benchmark kernel: no lockdep,
 #                               KFENCE, kmemleak or Rust debug assertions,
 #                               and refscale (scripts/bench.config on top)
+#   scripts/kernel.sh --kasan [--kdir]
+#                               the same for the KASAN kernel: the check
+#                               kernel plus generic KASAN (scripts/kasan.config),
+#                               built with LLVM=-19 (Rust needs clang for KASAN)
 #
 # The build lives in $RBUS_CACHE/build/<version>-<hash>, where the hash covers
 # the config fragments and the Rust toolchain, so a changed fragment rebuilds
@@ -20,10 +24,16 @@ RBUS_CACHE=${RBUS_CACHE:-$HOME/.cache/rbus}
 top=$(cd "$(dirname "$0")/.." && pwd)
 src="$RBUS_CACHE/src/linux-source-7.3"
 fragments=("$top/scripts/guest.config" "$top/selftests/config")
-if [ "${1:-}" = --bench ]; then
+llvm=()
+case "${1:-}" in
+--bench)
 	fragments+=("$top/scripts/bench.config")
-	shift
-fi
+	shift ;;
+--kasan)
+	fragments+=("$top/scripts/kasan.config")
+	llvm=(LLVM=-19)
+	shift ;;
+esac
 
 die() { printf 'kernel: error: %s\n' "$*" >&2; exit 1; }
 
@@ -33,9 +43,13 @@ die() { printf 'kernel: error: %s\n' "$*" >&2; exit 1; }
 [ -f "$src/Makefile" ] || die "no kernel source in $src; run scripts/setup.sh"
 
 version=$(make -s -C "$src" kernelversion)
-hash=$( { cat "${fragments[@]}"; rustc --version; bindgen --version; } |
+hash=$( { cat "${fragments[@]}"; rustc --version; bindgen --version; echo "${llvm[@]}"; } |
 	sha256sum | cut -c1-12)
 out="$RBUS_CACHE/build/$version-$hash"
+if [ ${#llvm[@]} -gt 0 ] && [ "${1:-}" != --kdir ]; then
+	command -v clang-19 >/dev/null ||
+		die "clang-19 not found; run KASAN=1 scripts/setup.sh"
+fi
 
 if [ "${1:-}" = --kdir ]; then
 	echo "$out"
@@ -55,10 +69,10 @@ echo "kernel: building $version in $out (about 6 min on 2 cores)"
 rm -rf "$out"
 mkdir -p "$out"
 log="$out/build.log"
-make -C "$src" O="$out" tinyconfig >"$log" 2>&1 || die "tinyconfig failed, see $log"
+make -C "$src" O="$out" "${llvm[@]}" tinyconfig >"$log" 2>&1 || die "tinyconfig failed, see $log"
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}" \
 	>>"$log" 2>&1 || die "merge_config failed, see $log"
-make -C "$src" O="$out" olddefconfig >>"$log" 2>&1 || die "olddefconfig failed, see $log"
+make -C "$src" O="$out" "${llvm[@]}" olddefconfig >>"$log" 2>&1 || die "olddefconfig failed, see $log"
 
 # Kconfig silently drops an option whose dependencies are not met; refuse to
 # build a kernel that lacks one of ours (a missing CONFIG_BUG blinds the
@@ -77,7 +91,7 @@ lost=$(sed -n -e 's/^\(CONFIG_[A-Z0-9_]*\)=.*/&/p' \
 	done)
 [ -z "$lost" ] || die "options did not survive olddefconfig: $(echo $lost)"
 
-make -C "$src" O="$out" -j"$(nproc)" all >>"$log" 2>&1 ||
+make -C "$src" O="$out" "${llvm[@]}" -j"$(nproc)" all >>"$log" 2>&1 ||
 	{ tail -n 30 "$log" >&2; die "kernel build failed, see $log"; }
 touch "$out/.rbus-built"
 echo "kernel: built $version in $out"

@@ -7,6 +7,7 @@
 #
 # Environment:
 #   RBUS_CACHE   where downloads and tools live (default ~/.cache/rbus)
+#   KASAN=1      also install clang, lld and llvm 19 for the KASAN kernel
 #
 # It prints one line per step and the shell fragment to source at the end:
 #   $RBUS_CACHE/env.sh   PATH and LIBCLANG_PATH for the kernel build.
@@ -37,6 +38,8 @@ step "disk: ${free_gb} GiB free in $RBUS_CACHE (need ${MIN_FREE_GB})"
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
       rsync python3 busybox-static qemu-system-x86 acpica-tools
       device-tree-compiler unzip)
+# 7.3's Rust needs a clang-built kernel for KASAN; Debian's default clang is 14.
+[ "${KASAN:-}" = 1 ] && pkgs+=(clang-19 lld-19 llvm-19)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
