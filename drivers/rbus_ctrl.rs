@@ -166,14 +166,18 @@ impl platform::Driver for Controller {
                 .into_iter()
                 .flat_map(|fwnode| fwnode.children())
             {
-                // Bad firmware data costs that child only, not the controller.
-                if let Err(e) = Self::add_fw_child(dev, &children, &node) {
-                    dev_warn!(
+                // Bad firmware data costs that child only, not the controller. Running out of
+                // memory is not the firmware's fault: the bind fails whole, as a retry should
+                // find every child.
+                match Self::add_fw_child(dev, &children, &node) {
+                    Err(e) if e == ENOMEM => return Err(e),
+                    Err(e) => dev_warn!(
                         dev,
                         "skipping child node {}: error {}\n",
                         node.display_name(),
                         e.to_errno()
-                    );
+                    ),
+                    Ok(()) => {}
                 }
             }
             dev_dbg!(

@@ -83,6 +83,11 @@ rc=$?
 done_t=$(date +%s)
 [ $rc -eq 124 ] && echo "check: guest killed after ${RBUS_CHECK_TIMEOUT:-900} s"
 echo "check: guest ran $(( done_t - built )) s; logs in $out"
+# Seconds per test program, from the uptime stamps around each.
+awk '/^# RBUS-UPTIME / { t = $3 }
+     /^# selftests: / { start = t; name = $4 }
+     /^(not )?ok [0-9]+ selftests: / && name != "" { printf "check: %6.1f s  %s\n", t - start, name; name = "" }' \
+	"$out/results.log" 2>/dev/null
 
 extra=()
 if [ -n "${EXTRA_TESTS:-}" ]; then

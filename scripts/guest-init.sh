@@ -92,7 +92,14 @@ job_check() {
 	[ -n "${RBUS_KSFT_TIMEOUT:-}" ] && set -- --override-timeout "$RBUS_KSFT_TIMEOUT"
 	arm_canaries
 	echo "RBUS-RESULTS-BEGIN" >/dev/ttyS1
-	(cd /kselftest && ./run_kselftest.sh "$@") 2>&1 | tee /dev/ttyS1
+	# Each program's start and end carry the guest's uptime, for the
+	# per-test times check.sh prints.
+	(cd /kselftest && ./run_kselftest.sh "$@") 2>&1 | awk '
+		/^# selftests: |^(not )?ok [0-9]+ selftests: / {
+			getline up <"/proc/uptime"; close("/proc/uptime")
+			split(up, t, " "); print "# RBUS-UPTIME " t[1]
+		}
+		{ print; fflush() }' | tee /dev/ttyS1
 	run_extra_tests 2>&1 | tee /dev/ttyS1
 	echo "RBUS-RESULTS-END" >/dev/ttyS1
 	{
