@@ -28,7 +28,7 @@ if [ -z "${RBUS_ACCEL:-}" ] && [ -w /dev/kvm ]; then
 fi
 [ "${RBUS_ACCEL:-tcg}" = kvm ] && accel=(-accel kvm)
 
-cmdline="console=ttyS0 rbus_job=$job panic=-1 oops=panic loglevel=7"
+cmdline="console=ttyS0 rbus_job=$job panic=-1 oops=panic loglevel=7 log_buf_len=16M"
 cmdline+=" kfence.sample_interval=10"
 # Freed slab objects are poisoned, so a use after free reads 0x6b bytes and
 # faults, instead of reading stale values that still work: KFENCE catches

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Report the KUnit suites of the rbus modules as kselftest results. KUnit runs
-# a module's suites when it loads and logs KTAP to the kernel log; each case
+# a module's suites when it loads and logs KTAP to the kernel log and to
+# /sys/kernel/debug/kunit/<suite>/results; each case
 # becomes one result here, and a suite that never ran is a failure.
 
 . "$(dirname "$0")/../kselftest/ktap_helpers.sh"
@@ -20,8 +21,12 @@ done
 cases=$(mktemp)
 for entry in $SUITES; do
 	suite=${entry%%:*}
-	# The last run of the suite: from its "# Subtest:" line to its own result.
-	dmesg | sed 's/^\[[^]]*\] //' | awk -v s="$suite" '
+	# The last run of the suite: from its "# Subtest:" line to its own result,
+	# in KUnit's debugfs file, which a long run cannot scroll away as it does
+	# the kernel log's copy.
+	results=/sys/kernel/debug/kunit/$suite/results
+	if [ -r "$results" ]; then cat "$results"; else dmesg | sed 's/^\[[^]]*\] //'; fi |
+	awk -v s="$suite" '
 		$0 ~ "^    # Subtest: " s "$" { n = 0; delete lines; on = 1; next }
 		on && $0 ~ "^(not )?ok [0-9]+ " s "$" { on = 0; done = 1; next }
 		on && /^    (not )?ok [0-9]+ / { lines[n++] = $0 }
