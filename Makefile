@@ -47,7 +47,7 @@ KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) W=1 KCFLAGS=-Werror KRUSTFLAGS=-Dwarnings
 RUST_SRCS := $(shell find drivers rust -name '*.rs' ! -name '*generated*')
 C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h rust/helpers/*.c rust/helpers/*.h \
 	bench/*.c selftests/modules/*.c \
-	examples/*.c include/linux/*.h include/uapi/linux/*.h))
+	examples/*.c include/linux/*.h include/trace/events/*.h include/uapi/linux/*.h))
 
 .PHONY: all modules setup kernel clean check soak bench run fmt fmt-check lint checkpatch \
 	selftests initramfs ssdt dt-check uapi-check

@@ -5,6 +5,7 @@
  */
 
 #include <linux/i2c.h>
+#include <trace/events/rbus.h>
 
 #include "helpers/helpers.h"
 #include "rbus_glue.h"

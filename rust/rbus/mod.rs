@@ -24,6 +24,7 @@ pub mod requests;
 pub mod srcu;
 pub mod sysfs;
 pub mod ticker;
+pub mod tracepoint;
 pub mod uapi;
 
 pub use control::{
