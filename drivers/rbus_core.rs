@@ -39,6 +39,8 @@ mod queue;
 mod stats;
 #[path = "../rust/rbus_core/table.rs"]
 mod table;
+#[path = "../rust/rbus_core/trace.rs"]
+mod trace;
 #[path = "../rust/rbus_core/wait.rs"]
 mod wait;
 

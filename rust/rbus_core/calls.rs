@@ -20,7 +20,13 @@
 //! Each host has its own domain, so one controller's suspend or child removal never waits for
 //! the calls of another.
 
-use super::stats::Counter;
+use super::{
+    stats::Counter,
+    trace::{
+        self,
+        Op, //
+    }, //
+};
 use crate::rbus::ffi;
 use kernel::{
     bindings,
@@ -187,7 +193,8 @@ impl Drop for Call {
     }
 }
 
-/// Runs `f` with the controller's table inside a call on the child `context`.
+/// Runs `f` with the controller's table inside a call `op` on the child `context`, and traces
+/// the call once it ended.
 ///
 /// # Safety
 ///
@@ -196,15 +203,19 @@ impl Drop for Call {
 #[inline(always)]
 unsafe fn with_call(
     context: *mut c_void,
+    op: Op,
     flags: u32,
     f: impl FnOnce(&ffi::rbus_hw_ops, *mut c_void) -> c_int,
 ) -> c_int {
     // SAFETY: By the safety requirements `context` is a child, which the table's reference keeps
     // valid.
-    match unsafe { Call::begin(context.cast(), flags) } {
+    let ret = match unsafe { Call::begin(context.cast(), flags) } {
         Ok(call) => f(call.hw(), call.ctx()),
         Err(e) => e.to_errno(),
-    }
+    };
+    // SAFETY: As above.
+    unsafe { trace::call(context.cast(), op, flags, ret) };
+    ret
 }
 
 /// `transfer` of the table: writes `tx`, then reads into `rx`.
@@ -219,7 +230,7 @@ extern "C" fn transfer_callback(
     // SAFETY: Child drivers call the table with its own context. The controller checks the
     // buffers, as `struct rbus_hw_ops` requires.
     unsafe {
-        with_call(context, flags, |hw, ctx| match hw.transfer {
+        with_call(context, Op::Transfer, flags, |hw, ctx| match hw.transfer {
             Some(f) => f(ctx, tx, tx_len, rx, rx_len),
             None => EOPNOTSUPP.to_errno(),
         })
@@ -235,7 +246,7 @@ extern "C" fn reg_read_callback(
 ) -> c_int {
     // SAFETY: As in `transfer_callback()`.
     unsafe {
-        with_call(context, flags, |hw, ctx| match hw.reg_read {
+        with_call(context, Op::RegRead, flags, |hw, ctx| match hw.reg_read {
             Some(f) => f(ctx, reg, val),
             None => EOPNOTSUPP.to_errno(),
         })
@@ -246,7 +257,7 @@ extern "C" fn reg_read_callback(
 extern "C" fn reg_write_callback(context: *mut c_void, flags: u32, reg: u32, val: u32) -> c_int {
     // SAFETY: As in `transfer_callback()`.
     unsafe {
-        with_call(context, flags, |hw, ctx| match hw.reg_write {
+        with_call(context, Op::RegWrite, flags, |hw, ctx| match hw.reg_write {
             Some(f) => f(ctx, reg, val),
             None => EOPNOTSUPP.to_errno(),
         })
@@ -257,9 +268,11 @@ extern "C" fn reg_write_callback(context: *mut c_void, flags: u32, reg: u32, val
 extern "C" fn subscribe_callback(context: *mut c_void, flags: u32, mask: u32) -> c_int {
     // SAFETY: As in `transfer_callback()`.
     unsafe {
-        with_call(context, flags, |hw, ctx| match hw.subscribe {
-            Some(f) => f(ctx, mask),
-            None => EOPNOTSUPP.to_errno(),
+        with_call(context, Op::Subscribe, flags, |hw, ctx| {
+            match hw.subscribe {
+                Some(f) => f(ctx, mask),
+                None => EOPNOTSUPP.to_errno(),
+            }
         })
     }
 }

@@ -20,7 +20,13 @@
 //! delivers the queue in order under `resume_lock`, with `resuming` set: a dispatch that finds
 //! it set waits for that lock, then delivers, so no event overtakes a queued one.
 
-use super::stats::Counter;
+use super::{
+    stats::Counter,
+    trace::{
+        self,
+        Outcome, //
+    }, //
+};
 use crate::rbus::{
     ffi,
     srcu::SrcuFast, //
@@ -126,14 +132,6 @@ impl<'a> Queue<'a> {
         *len -= 1;
         Some(ev)
     }
-
-    /// Drops every event waiting, and returns how many there were.
-    fn clear(&mut self) -> c_uint {
-        // SAFETY: By the type invariants `rdev` is valid and its queue lock, which protects the
-        // queue, held.
-        let len = unsafe { &mut (*self.rdev).queue_len };
-        core::mem::take(len)
-    }
 }
 
 /// Drops the events waiting for `rdev`'s resume, counting each as dropped: the child is
@@ -145,7 +143,13 @@ impl<'a> Queue<'a> {
 unsafe fn flush(rdev: *mut ffi::rbus_device) {
     // SAFETY: By the safety requirements `rdev` is valid.
     let mut queue = unsafe { Queue::lock(rdev) };
-    let dropped = queue.clear();
+    let mut dropped = 0u32;
+    // One by one, for their trace events: at most `RBUS_EVENT_QUEUE_DEPTH`, on unbind.
+    while let Some(ev) = queue.pop() {
+        // SAFETY: By the safety requirements `rdev` is valid.
+        unsafe { trace::event(rdev, &ev, Outcome::Dropped) };
+        dropped += 1;
+    }
 
     // SAFETY: By the safety requirements `rdev` is valid.
     unsafe { Counter::EventsDropped.add(rdev, dropped.into()) };
@@ -385,6 +389,9 @@ unsafe fn deliver(
     ops: *const ffi::rbus_child_ops,
     ev: ffi::rbus_event,
 ) {
+    // SAFETY: By the safety requirements `rdev` is valid.
+    unsafe { trace::event(rdev, &ev, Outcome::Delivered) };
+
     // SAFETY: By the safety requirements `ops` was published when it was read, inside a
     // read-side section that lasts the call: unpublishing it waits for that section to end
     // before it lets the table go. `event` takes its `context`, as `struct rbus_child_ops`
@@ -424,13 +431,16 @@ unsafe fn dispatch_suspended(
                 break;
             }
             if !resuming.load(Relaxed) {
-                let counter = if queue.push(ev) {
-                    Counter::EventsDeferred
+                let (counter, outcome) = if queue.push(ev) {
+                    (Counter::EventsDeferred, Outcome::Deferred)
                 } else {
-                    Counter::EventsDropped
+                    (Counter::EventsDropped, Outcome::Dropped)
                 };
                 // SAFETY: By the safety requirements `rdev` is valid.
-                unsafe { counter.add(rdev, 1) };
+                unsafe {
+                    counter.add(rdev, 1);
+                    trace::event(rdev, &ev, outcome);
+                }
                 return;
             }
         }
@@ -528,7 +538,10 @@ pub(crate) unsafe fn resume(rdev: *mut ffi::rbus_device) {
 
             if ops.is_null() {
                 // SAFETY: By the safety requirements `rdev` is valid.
-                unsafe { Counter::EventsDropped.add(rdev, 1) };
+                unsafe {
+                    Counter::EventsDropped.add(rdev, 1);
+                    trace::event(rdev, &ev, Outcome::Dropped);
+                }
             } else {
                 // SAFETY: `ops` was read from `child_ops` inside the read-side section `_guard`
                 // holds.

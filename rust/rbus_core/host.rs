@@ -23,7 +23,8 @@ use super::{
         attr_group,
         attr_wo, //
     },
-    table::Table, //
+    table::Table,
+    trace, //
 };
 use crate::rbus::ffi;
 use core::ptr::{
@@ -124,13 +125,18 @@ extern "C" fn runtime_suspend_callback(dev: *mut bindings::device) -> c_int {
     // SAFETY: The host's domain lives from `rbus_host_add()` to its release. Runtime PM
     // callbacks run in process context, outside any of its read-side sections.
     unsafe { bindings::synchronize_srcu(&raw mut (*to_rbus_host(dev)).calls_srcu) };
+    // SAFETY: The PM core suspends a registered device.
+    unsafe { trace::runtime_suspend(dev, 0) };
     0
 }
 
 /// Runtime resume, the controller's D0 entry: calls go through again.
 extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> c_int {
     // SAFETY: The PM core resumes a registered device, and only hosts have this device type.
-    unsafe { set_suspended(to_rbus_host(dev), false) };
+    unsafe {
+        set_suspended(to_rbus_host(dev), false);
+        trace::runtime_resume(dev, 0);
+    }
     0
 }
 

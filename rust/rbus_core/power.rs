@@ -11,7 +11,8 @@
 use super::{
     device::to_rbus_device,
     events,
-    queue::Queue, //
+    queue::Queue,
+    trace, //
 };
 use crate::rbus::ffi;
 use kernel::{
@@ -26,13 +27,17 @@ pub(crate) extern "C" fn runtime_suspend_callback(dev: *mut bindings::device) ->
     let rdev = unsafe { to_rbus_device(dev) };
 
     // SAFETY: `rdev` is a registered child.
-    if let Err(e) = unsafe { Queue::of(rdev) }.suspend() {
-        return e.to_errno();
-    }
-
-    // SAFETY: `rdev` is a registered child, and this may sleep.
-    unsafe { events::suspend(rdev) };
-    0
+    let ret = match unsafe { Queue::of(rdev) }.suspend() {
+        Ok(()) => {
+            // SAFETY: `rdev` is a registered child, and this may sleep.
+            unsafe { events::suspend(rdev) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    };
+    // SAFETY: `dev` is registered.
+    unsafe { trace::runtime_suspend(dev, ret) };
+    ret
 }
 
 /// Runtime resume of a child, its D0 entry.
@@ -41,10 +46,12 @@ pub(crate) extern "C" fn runtime_resume_callback(dev: *mut bindings::device) -> 
     // `rbus_device_unregister()` disables before it unregisters the device.
     let rdev = unsafe { to_rbus_device(dev) };
 
-    // SAFETY: `rdev` is a registered child, and runtime PM callbacks run in process context.
+    // SAFETY: `rdev` is a registered child, `dev` its device, and runtime PM callbacks run in
+    // process context.
     unsafe {
         events::resume(rdev);
         Queue::of(rdev).resume(rdev);
+        trace::runtime_resume(dev, 0);
     }
     0
 }

@@ -33,6 +33,7 @@ use super::{
         to_rbus_device, //
     },
     table::Table,
+    trace,
     wait::WaitQueue, //
 };
 use crate::rbus::{
@@ -67,6 +68,10 @@ use kernel::{
         LockedBy,
         SetOnce,
         SpinLock, //
+    },
+    time::{
+        Instant,
+        Monotonic, //
     },
     uaccess::{
         UserPtr,
@@ -178,6 +183,9 @@ impl Queue {
     /// As [`Queue::finish`], with the controller's `outcome`.
     fn finish_with(&self, inner: &mut Inner, req: ListArc<Request>, status: i32, outcome: Outcome) {
         *req.state.access_mut(inner) = State::Done;
+        if let Some(id) = req.id() {
+            trace::request_complete(&req.client.dev, id, status, req.submitted);
+        }
         // Submitters and pollers wait for room only while the queue is full.
         let was_full = inner.count >= QUEUE_DEPTH;
         inner.count -= 1;
@@ -344,6 +352,8 @@ pub(crate) struct Request {
     kind: Kind,
     state: LockedBy<State, Inner>,
     outcome: SetOnce<Outcome>,
+    /// When it was submitted, while its completion is traced.
+    submitted: Option<Instant<Monotonic>>,
 }
 
 impl_list_arc_safe! {
@@ -364,6 +374,7 @@ impl Request {
                 kind,
                 state: LockedBy::new(&queue.inner, state),
                 outcome: SetOnce::new(),
+                submitted: trace::stamp(),
             }),
             flags,
         )
@@ -551,6 +562,9 @@ impl Client {
                     let Some(req) = batch.pop_front() else {
                         break;
                     };
+                    if let Some(id) = req.id() {
+                        trace::request_submit(&self.dev, id);
+                    }
                     if !held {
                         // SAFETY: `rdev` is valid while the client lives.
                         unsafe { start_locked(&mut inner, rdev, &req) };
@@ -622,6 +636,7 @@ impl Client {
             *this.kind = Kind::Transfer(req);
             *this.state = LockedBy::new(&self.queue().inner, State::Waiting);
             *this.outcome = SetOnce::new();
+            *this.submitted = trace::stamp();
             return Ok(ListArc::from(unique));
         }
         Request::new(self, Kind::Transfer(req), State::Waiting, GFP_KERNEL)
@@ -818,6 +833,10 @@ fn req_valid(r: &uapi::Req) -> bool {
 /// `rdev` must be the valid child that owns `inner`'s queue.
 unsafe fn start_locked(inner: &mut Inner, rdev: *mut ffi::rbus_device, req: &Request) {
     *req.state.access_mut(inner) = State::Started;
+    if let Some(id) = req.id() {
+        // SAFETY: By the safety requirements `rdev` is valid.
+        unsafe { trace::request_start(rdev, id) };
+    }
     if inner.started == 0 {
         // SAFETY: By the safety requirements `rdev` is valid, and so is its host.
         // `pm_runtime_get_noresume()` only increments a counter, so it may run under a spinlock.
