@@ -14,6 +14,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
+# The rbus trace events (include/trace/events/rbus.h) and rbus_trace_test.
+mount -t tracefs tracefs /sys/kernel/tracing
 mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/pts /run
 # devtmpfs has no /dev/fd or /dev/std*; the kselftest runner logs to /dev/stdout.
