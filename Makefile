@@ -2,12 +2,14 @@
 #
 # rbus: out-of-tree Rust kernel modules, their QEMU guest and their tests.
 #
-#   make            build the modules (and, without KDIR, the cached kernel)
+#   make            build the modules (and, without KDIR, the cached kernel) and
+#                   the user-space tools (tools/: the rbus library, rbusctl)
 #   make check      boot QEMU, run every test, fail on a failed test or a splat
 #   make check T=<test program>
 #                   build what is needed, boot, run only that program (or a
 #                   space-separated list of them) and judge the splats
 #   make run        boot QEMU and walk through /sys/bus/rbus
+#   make shell      boot QEMU with a shell on this terminal (rbusctl by hand)
 #   make bench      per-call cost against refscale, on a kernel without lockdep
 #   make check KASAN=1
 #                   the same suite on a second cached kernel with generic KASAN,
@@ -50,9 +52,10 @@ C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h rust/helpers/*.c rus
 	examples/*.c include/linux/*.h include/trace/events/*.h include/uapi/linux/*.h))
 
 .PHONY: all modules setup kernel clean check soak bench run fmt fmt-check lint checkpatch \
-	selftests initramfs ssdt dt-check uapi-check
+	selftests initramfs ssdt dt-check uapi-check tools tools-test tools-lint tools-fmt \
+	tools-fmt-check shell
 
-all: modules
+all: modules tools
 
 setup:
 	@scripts/setup.sh
@@ -96,6 +99,35 @@ selftests: $(KERNEL_DEP)
 		OUTPUT=$(BUILD)/selftests emit_tests >$(BUILD)/kselftest/kselftest-list.txt && \
 	scripts/select-tests.sh $(BUILD)/kselftest/kselftest-list.txt $(T)
 
+# The user-space tools, a cargo workspace: static binaries for the initramfs in
+# build/tools/$(TOOLS_TARGET)/release (cargo's target directory is build/tools,
+# set in tools/.cargo/config.toml), and rbusctl's man pages in build/tools/man
+# (`man -l build/tools/man/rbusctl.1`). Cargo fetches the crates pinned in
+# tools/Cargo.lock.
+TOOLS_TARGET := x86_64-unknown-linux-gnu
+# No incremental builds: they only help while editing, and they cost disk.
+CARGO := cd tools && PATH="$(HOME)/.cargo/bin:$$PATH" CARGO_INCREMENTAL=0 cargo
+# With --target, RUSTFLAGS reach the tools only, not build scripts.
+tools: export RUSTFLAGS := -C target-feature=+crt-static
+
+tools:
+	@$(CARGO) build --quiet --locked --release --target $(TOOLS_TARGET) --workspace \
+		--bins --examples --features rbus/tokio
+	@rm -rf $(BUILD)/tools/man && mkdir -p $(BUILD)/tools/man && \
+		$(BUILD)/tools/$(TOOLS_TARGET)/release/rbusctl man --dir $(BUILD)/tools/man
+
+tools-test:
+	@$(CARGO) test --quiet --locked --workspace --all-features
+
+tools-lint:
+	@$(CARGO) clippy --quiet --locked --workspace --all-targets --all-features -- -D warnings
+
+tools-fmt:
+	@$(CARGO) fmt --all
+
+tools-fmt-check:
+	@$(CARGO) fmt --all --check
+
 dt-check: setup
 	@scripts/dt-check.sh
 
@@ -105,7 +137,7 @@ $(BUILD)/rbus-ssdt.aml: dt-bindings/rbus-ssdt.asl
 	@mkdir -p $(BUILD)
 	@iasl -p $(BUILD)/rbus-ssdt $< >/dev/null
 
-initramfs: modules selftests
+initramfs: modules selftests tools
 	@$(ENV) && scripts/mkinitramfs.sh $(BUILD)/initramfs.cpio.gz $$kdir \
 		$$ksrc/tools/testing/selftests $(BUILD)/kselftest/rbus $(EXTRA_TESTS)
 
@@ -125,6 +157,13 @@ run: initramfs ssdt
 		$(BUILD)/initramfs.cpio.gz $(BUILD)/rbus-ssdt.aml $(BUILD)/run 300; \
 	rc=$$?; sed -n '/^== modprobe/,/RBUS-GUEST-DONE/p' $(BUILD)/run/console.log; \
 	echo "== full console log: $(BUILD)/run/console.log"; exit $$rc
+
+# The guest with a shell on this terminal and nothing run: the modules, rbusctl
+# and the tests are there to try by hand. `poweroff -f` (or `exit`) leaves it.
+shell: initramfs ssdt
+	@$(ENV) && qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 1024 -nographic \
+		-no-reboot -kernel $$kdir/arch/x86/boot/bzImage -initrd $(BUILD)/initramfs.cpio.gz \
+		-append "console=ttyS0 rbus_job=shell panic=-1" -acpitable file=$(BUILD)/rbus-ssdt.aml
 
 clean:
 	@if [ -n "$(KDIR)" ] || [ -f $(RBUS_CACHE)/env.sh ]; then \

@@ -46,6 +46,9 @@ fi
 if $make modules >"$out/build.log" 2>&1; then pass "modules build with W=1, no warnings"
 else cat "$out/build.log"; finish_failed "modules build with W=1, no warnings"; fi
 
+if $make tools >"$out/tools.log" 2>&1; then pass "tools/ build as static binaries"
+else cat "$out/tools.log"; finish_failed "tools/ build as static binaries"; fi
+
 # `make check T=<test>` is the one-test loop: the static checks are skipped.
 if [ -z "${T:-}" ]; then
 	if $make lint >"$out/lint.log" 2>&1; then pass "Clippy is clean"
@@ -64,6 +67,15 @@ if [ -z "${T:-}" ]; then
 
 	if $make dt-check >"$out/dt-check.log" 2>&1; then pass "dt-bindings validate with dtschema"
 	else cat "$out/dt-check.log"; fail "dt-bindings validate with dtschema"; fi
+
+	if $make tools-test >"$out/tools-test.log" 2>&1; then pass "cargo test passes on tools/"
+	else cat "$out/tools-test.log"; fail "cargo test passes on tools/"; fi
+
+	if $make tools-lint >"$out/tools-lint.log" 2>&1; then pass "Clippy is clean on tools/ (-D warnings)"
+	else cat "$out/tools-lint.log"; fail "Clippy is clean on tools/ (-D warnings)"; fi
+
+	if $make tools-fmt-check >"$out/tools-fmt.log" 2>&1; then pass "rustfmt is clean on tools/"
+	else cat "$out/tools-fmt.log"; fail "rustfmt is clean on tools/"; fi
 fi
 
 $make selftests >"$out/selftests.log" 2>&1 || { cat "$out/selftests.log"; finish_failed "selftests build"; }

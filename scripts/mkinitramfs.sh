@@ -61,6 +61,15 @@ if [ "$ksft" != - ]; then
 	cp "$tests/../kselftest-list.txt" "$root/kselftest/kselftest-list.txt"
 fi
 
+tools=${RBUS_TOOLS_DIR:-$top/build/tools/x86_64-unknown-linux-gnu/release}
+if [ -x "$tools/rbusctl" ]; then
+	install -m 0755 "$tools/rbusctl" "$root/usr/bin/rbusctl"
+	install -m 0755 "$tools/examples/hello" "$root/usr/bin/rbus-hello"
+	install -m 0755 "$tools/examples/hello_async" "$root/usr/bin/rbus-hello-async"
+elif [ "$ksft" != - ]; then
+	die "no rbusctl in $tools (run make tools)"
+fi
+
 if [ -n "$extra" ]; then
 	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"
 	mkdir -p "$root/extra-tests"
