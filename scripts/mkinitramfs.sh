@@ -64,8 +64,12 @@ fi
 tools=${RBUS_TOOLS_DIR:-$top/build/tools/x86_64-unknown-linux-gnu/release}
 if [ -x "$tools/rbusctl" ]; then
 	install -m 0755 "$tools/rbusctl" "$root/usr/bin/rbusctl"
-	install -m 0755 "$tools/examples/hello" "$root/usr/bin/rbus-hello"
-	install -m 0755 "$tools/examples/hello_async" "$root/usr/bin/rbus-hello-async"
+	# Each example as rbus-<name>, `_` as `-`; cargo's hashed copies left out.
+	for ex in "$tools"/examples/*; do
+		name=${ex##*/}
+		case $name in *-* | *.*) continue ;; esac
+		[ -x "$ex" ] && install -m 0755 "$ex" "$root/usr/bin/rbus-$(echo "$name" | tr _ -)"
+	done
 elif [ "$ksft" != - ]; then
 	die "no rbusctl in $tools (run make tools)"
 fi

@@ -21,7 +21,7 @@ for m in rbus_ctrl rbus_dev rbus_demo; do
 done
 modprobe rbus_i2c
 
-ktap_set_plan 17
+ktap_set_plan 18
 
 CTRL=/sys/bus/platform/devices/PRP0001:00
 TUNNEL_CTRL=/sys/bus/platform/devices/PRP0001:01
@@ -339,6 +339,19 @@ hello_twins() {
 	done
 }
 
+# The library's cancel, on a request the slowed simulated device holds.
+library_cancel() {
+	cancelled=$(counter "$child" requests_cancelled)
+	echo "0x40 2000000 0" >"$debug/requests" || fail "slowing the device" || return 1
+	timeout 30 rbus-cancel "/dev/rbus-$child" >"$T/out" 2>&1
+	rc=$?
+	echo "0x40 0 0" >"$debug/requests"
+	[ $rc = 0 ] || fail "rbus-cancel: $rc: $(cat "$T/out")" || return 1
+	printf 'cancel 7: Cancelled\nrequest 7: Operation canceled (ECANCELED)\ncancel 99: No such file or directory (ENOENT)\n' >"$T/want"
+	cmp -s "$T/want" "$T/out" || fail "rbus-cancel printed: $(cat "$T/out")" || return 1
+	[ "$(counter "$child" requests_cancelled)" = $((cancelled + 1)) ] || fail "requests_cancelled"
+}
+
 user_switch() {
 	rbusctl add --wait "$other" rbus,demo
 	[ $rc = 0 ] && [ "$(driver_of "$other")" = rbus_demo ] || fail "add $other: $(cat "$T/err")" || return 1
@@ -451,6 +464,7 @@ step "rbusctl watch --count and --submit stream events and completions as JSON" 
 step "rbusctl submit runs a batch from stdin and from a file" submit_batch
 step "rbusctl stats matches the sysfs counters, once and at an interval" stats
 step "rbus-hello and rbus-hello-async print what the C rbus_hello prints" hello_twins
+step "the library cancels a pending request: one record, -ECANCELED" library_cancel
 step "rbusctl user, bind and unbind switch a child's driver" user_switch
 step "rbusctl info and list show the I2C adapter of the tunnel child" tunnel_adapter
 step "a child that does not exist: one line, exit 1" no_such_child
