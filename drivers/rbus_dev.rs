@@ -42,8 +42,9 @@ use rbus::{
     uapi,
 };
 
-/// The largest struct an ioctl or a request may pass: a later version may grow, not this much.
-const STRUCT_MAX: usize = 4096;
+/// The largest struct an ioctl may pass, as for `clone3()` and `openat2()`: a later version may
+/// grow up to a page, and a larger struct is `E2BIG` whatever it holds.
+const STRUCT_MAX: usize = kernel::page::PAGE_SIZE;
 
 crate::rbus_device_table!(
     ID_TABLE,
@@ -131,20 +132,26 @@ impl FileOps for OpenFile {
     }
 
     fn ioctl(&self, cmd: u32, arg: usize, nonblock: bool) -> Result<isize> {
-        // The size in the number is the caller's struct: it may be another version's.
+        // The size in the number is the caller's struct: it may be another version's, so a
+        // command is known by its type, number and direction.
         let size = _IOC_SIZE(cmd);
-        if _IOC_TYPE(cmd) != uapi::IOC_MAGIC || size > STRUCT_MAX {
+        let is = |known: u32| {
+            _IOC_TYPE(cmd) == uapi::IOC_MAGIC
+                && _IOC_DIR(cmd) == _IOC_DIR(known)
+                && _IOC_NR(cmd) == _IOC_NR(known)
+        };
+        if !(is(uapi::IOC_INFO) || is(uapi::IOC_SUBMIT) || is(uapi::IOC_CANCEL)) {
             return Err(ENOTTY);
         }
-        let is = |known: u32| _IOC_DIR(cmd) == _IOC_DIR(known) && _IOC_NR(cmd) == _IOC_NR(known);
+        if size > STRUCT_MAX {
+            return Err(E2BIG);
+        }
         if is(uapi::IOC_INFO) {
             self.info(arg, size)
         } else if is(uapi::IOC_SUBMIT) {
             self.submit(arg, size, nonblock)
-        } else if is(uapi::IOC_CANCEL) {
-            self.cancel(arg, size)
         } else {
-            Err(ENOTTY)
+            self.cancel(arg, size)
         }
     }
 

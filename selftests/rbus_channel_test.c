@@ -352,9 +352,9 @@ TEST_F(channel, bad_input_changes_nothing)
 	EXPECT_EQ(EINVAL, errno);
 	s.req_size = 8;
 	EXPECT_EQ(-EINVAL, ioctl(self->fd, RBUS_IOC_SUBMIT, &s) ? -errno : 0);
-	/* Oversize ones. */
+	/* Oversize ones: a request may grow up to a page (struct_size_limit). */
 	s.req_size = 8192;
-	EXPECT_EQ(-EINVAL, ioctl(self->fd, RBUS_IOC_SUBMIT, &s) ? -errno : 0);
+	EXPECT_EQ(-E2BIG, ioctl(self->fd, RBUS_IOC_SUBMIT, &s) ? -errno : 0);
 	s.req_size = sizeof(struct rbus_req);
 	reqs[0].tx_len = RBUS_DATA_MAX + 1;
 	EXPECT_EQ(-EINVAL, submit_reqs(self->fd, reqs, 1));
@@ -421,6 +421,107 @@ TEST_F(channel, bad_input_changes_nothing)
 	EXPECT_EQ(0ULL, rec.id);
 	EXPECT_TRUE(channel_balanced(&self->ch));
 	munmap(area, 8192);
+}
+
+/* The command of struct number nr with direction dir and a size of size. */
+#define RBUS_IOC_SIZED(dir, nr, size)	_IOC(dir, RBUS_IOC_MAGIC, nr, size)
+
+/*
+ * Structs grow up to a page, as clone3()'s and openat2()'s do: up to
+ * PAGE_SIZE bytes a struct is taken if its unknown tail is zero and refused
+ * with E2BIG if not; above PAGE_SIZE it is E2BIG whatever it holds, even
+ * behind a NULL pointer. The same limit holds for req_size. An unknown
+ * command stays ENOTTY at any size.
+ */
+TEST_F(channel, struct_size_limit)
+{
+	static __u8 buf[2 * 4096 + 64];
+	static __u8 rbuf[4096 + 64];
+	struct rbus_submit *s = (struct rbus_submit *)buf;
+	struct rbus_cancel *c = (struct rbus_cancel *)buf;
+	struct rbus_info *info = (struct rbus_info *)buf;
+	struct rbus_req *r = (struct rbus_req *)rbuf;
+	struct rbus_record rec;
+	long page = sysconf(_SC_PAGESIZE);
+
+	ASSERT_EQ(4096, page);
+	*r = make_req(1, 2, 2);
+
+	/* Submit: a page with a zero tail is taken, one non-zero byte is not. */
+	memset(buf, 0, sizeof(buf));
+	*s = (struct rbus_submit){ .reqs = (__u64)(unsigned long)r, .count = 1,
+				   .req_size = sizeof(*r) };
+	EXPECT_EQ(1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x01, 4096), buf));
+	buf[4095] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x01, 4096), buf));
+	EXPECT_EQ(E2BIG, errno);
+	buf[4095] = 0;
+	/* Above a page: E2BIG, whatever the tail or the pointer. */
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x01, 4097), buf));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x01, 4097), NULL));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x01, _IOC_SIZEMASK), buf));
+	EXPECT_EQ(E2BIG, errno);
+
+	/* A request of a page: the same rule for req_size. */
+	memset(rbuf, 0, sizeof(rbuf));
+	*r = make_req(2, 2, 2);
+	s->req_size = 4096;
+	EXPECT_EQ(1, ioctl(self->fd, RBUS_IOC_SUBMIT, s));
+	rbuf[4095] = 1;
+	EXPECT_EQ(-E2BIG, ioctl(self->fd, RBUS_IOC_SUBMIT, s) ? -errno : 0);
+	rbuf[4095] = 0;
+	s->req_size = 4097;
+	EXPECT_EQ(-E2BIG, ioctl(self->fd, RBUS_IOC_SUBMIT, s) ? -errno : 0);
+	s->req_size = 0xffffffff;
+	EXPECT_EQ(-E2BIG, ioctl(self->fd, RBUS_IOC_SUBMIT, s) ? -errno : 0);
+	s->req_size = sizeof(*r) - 1;
+	EXPECT_EQ(-EINVAL, ioctl(self->fd, RBUS_IOC_SUBMIT, s) ? -errno : 0);
+
+	/* Cancel: the same limit; a page-sized one reaches the lookup. */
+	memset(buf, 0, sizeof(buf));
+	*c = (struct rbus_cancel){ .id = 99 };
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x02, 4096), buf));
+	EXPECT_EQ(ENOENT, errno);
+	buf[4095] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x02, 4096), buf));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x02, 4097), buf));
+	EXPECT_EQ(E2BIG, errno);
+
+	/* Info: a page gets zeroes beyond this version's struct; more is E2BIG. */
+	memset(buf, 0xa5, sizeof(buf));
+	EXPECT_EQ(0, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_READ, 0x00, 4096), buf));
+	EXPECT_EQ(RBUS_UAPI_VERSION, (int)info->version);
+	EXPECT_EQ(ADDR, (int)info->addr);
+	for (int i = sizeof(*info); i < 4096; i++)
+		ASSERT_EQ(0, buf[i]);
+	EXPECT_EQ(0xa5, buf[4096]);
+	memset(buf, 0xa5, sizeof(buf));
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_READ, 0x00, 4097), buf));
+	EXPECT_EQ(E2BIG, errno);
+	/* Nothing was written. */
+	EXPECT_EQ(0xa5, buf[0]);
+
+	/* An unknown command is ENOTTY at any size. */
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x7f, 8000), buf));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_READ, 0x01, 8000), buf));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, RBUS_IOC_SIZED(_IOC_WRITE, 0x00, 4097), buf));
+	EXPECT_EQ(ENOTTY, errno);
+
+	/* Exactly the two page-sized submits were taken. */
+	EXPECT_EQ(2ULL, submitted(&self->ch));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, read_rec(self->fd, &rec));
+		EXPECT_EQ((__u64)i + 1, rec.id);
+		EXPECT_TRUE(answer_ok(&rec, 2, 2));
+	}
+	ASSERT_EQ(0, ioctl(self->fd, FIONBIO, &(int){ 1 }));
+	EXPECT_EQ(-EAGAIN, read_rec(self->fd, &rec));
+	EXPECT_TRUE(channel_balanced(&self->ch));
 }
 
 struct waiter {

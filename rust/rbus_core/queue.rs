@@ -1065,8 +1065,9 @@ unsafe extern "C" fn rbus_client_submit_user(
         if count == 0 || count as usize > uapi::SUBMIT_MAX || size < ksize {
             return Err(EINVAL);
         }
+        // As for the ioctl's own struct: a request may grow up to a page.
         if size > kernel::page::PAGE_SIZE {
-            return Err(EINVAL);
+            return Err(E2BIG);
         }
         // SAFETY: By the safety requirements.
         let client: Arc<Client> = unsafe { self::client(client) }.into();

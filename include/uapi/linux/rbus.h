@@ -20,13 +20,37 @@
  *
  * The structs have a fixed layout. They grow only at their end: the kernel
  * takes a larger struct if the part it does not know is zero (E2BIG if not),
- * and a smaller one that holds at least the first version.
+ * and a smaller one that holds at least the first version. A struct may grow
+ * up to a page (4096 bytes), as clone3()'s and openat2()'s may.
  */
 #ifndef _UAPI_LINUX_RBUS_H
 #define _UAPI_LINUX_RBUS_H
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+
+/**
+ * DOC: errnos
+ *
+ * The calls of a channel fail with:
+ *
+ * - %ENOTTY: an unknown command (another type, number or direction), at
+ *   any size;
+ * - %EINVAL: a struct smaller than its first version, a @req_size below
+ *   sizeof(struct rbus_req), a batch of 0 or more than %RBUS_SUBMIT_MAX, a
+ *   bad field or a non-zero reserved one (nothing of the batch is queued),
+ *   a read() with room for no record;
+ * - %E2BIG: a struct or request of up to a page whose bytes beyond this
+ *   version's are not zero, and any struct (the size in the command) or
+ *   @req_size above a page, whatever it holds;
+ * - %EFAULT: a bad user pointer; a record that cannot be copied out stays
+ *   first;
+ * - %EAGAIN: with O_NONBLOCK, a full queue or no record to read;
+ * - %ENOENT, %EALREADY: a cancel of a request this file has not pending or
+ *   unread, or that completed first;
+ * - %ENODEV: the device is gone or its driver unbound (read() first
+ *   returns the records left).
+ */
 
 /* The version of this interface, reported by RBUS_IOC_INFO. */
 #define RBUS_UAPI_VERSION	1
