@@ -524,6 +524,87 @@ TEST_F(channel, struct_size_limit)
 	EXPECT_TRUE(channel_balanced(&self->ch));
 }
 
+/* Milliseconds on CLOCK_MONOTONIC. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * An injected errno fails a request when it would have completed: after the
+ * latency, not at once. Until then it is pending like any other, so a
+ * cancel gets it -ECANCELED and a removal -ENODEV, exactly once each; the
+ * fault set later does not reach requests submitted before.
+ */
+TEST_F(channel, injected_fault_waits_for_latency)
+{
+	struct rbus_record rec;
+	long long start, took;
+	int nb = open(self->ch.node, O_RDWR | O_NONBLOCK);
+
+	ASSERT_LE(0, nb);
+	ASSERT_EQ(0, channel_sim(&self->ch, 300000, EIO));
+
+	/* Not before the latency; then -EIO. */
+	start = now_ms();
+	ASSERT_EQ(1, submit_one(nb, 1));
+	EXPECT_EQ(-EAGAIN, read_rec(nb, &rec));
+	EXPECT_EQ(POLLOUT, poll_fd(nb, POLLIN | POLLOUT, 0));
+	EXPECT_EQ(1ULL, channel_counter(&self->ch, "requests_in_flight"));
+	EXPECT_EQ(0ULL, channel_counter(&self->ch, "requests_failed"));
+	ASSERT_EQ(POLLIN, poll_fd(nb, POLLIN, 5000));
+	took = now_ms() - start;
+	EXPECT_LE(290, took);
+	ASSERT_EQ(0, read_rec(nb, &rec));
+	EXPECT_EQ(1ULL, rec.id);
+	EXPECT_EQ(-EIO, rec.status);
+	EXPECT_EQ(0U, rec.len);
+	EXPECT_EQ(1ULL, channel_counter(&self->ch, "requests_failed"));
+
+	/* A cancel before the latency wins: one record, -ECANCELED. */
+	ASSERT_EQ(1, submit_one(nb, 2));
+	EXPECT_EQ(0, cancel_req(nb, 2));
+	ASSERT_EQ(0, read_rec(nb, &rec));
+	EXPECT_EQ(2ULL, rec.id);
+	EXPECT_EQ(-ECANCELED, rec.status);
+	/* A later fault applies to later requests only. */
+	ASSERT_EQ(1, submit_one(nb, 3));
+	ASSERT_EQ(0, channel_sim(&self->ch, 300000, ENXIO));
+	ASSERT_EQ(1, submit_one(nb, 4));
+	for (int i = 3; i <= 4; i++) {
+		ASSERT_EQ(POLLIN, poll_fd(nb, POLLIN, 5000));
+		ASSERT_EQ(0, read_rec(nb, &rec));
+		EXPECT_EQ((__u64)i, rec.id);
+		EXPECT_EQ(i == 3 ? -EIO : -ENXIO, rec.status);
+	}
+	/* The cancelled one's failure, due meanwhile, made no second record. */
+	EXPECT_EQ(-EAGAIN, read_rec(nb, &rec));
+	EXPECT_EQ(1ULL, channel_counter(&self->ch, "requests_cancelled"));
+	EXPECT_EQ(3ULL, channel_counter(&self->ch, "requests_failed"));
+	EXPECT_EQ(0ULL, channel_counter(&self->ch, "requests_in_flight"));
+	EXPECT_TRUE(channel_balanced(&self->ch));
+
+	/* A removal before the latency wins: -ENODEV, then nothing more. */
+	ASSERT_EQ(0, channel_sim(&self->ch, LONG_US, EIO));
+	ASSERT_EQ(1, submit_one(nb, 5));
+	ASSERT_EQ(1, submit_one(nb, 6));
+	EXPECT_EQ(-ENOENT, cancel_req(nb, 7));
+	EXPECT_EQ(2ULL, channel_counter(&self->ch, "requests_in_flight"));
+	EXPECT_EQ(6ULL, submitted(&self->ch));
+	EXPECT_TRUE(channel_balanced(&self->ch));
+	ASSERT_EQ(0, channel_delete(&self->ch));
+	for (int i = 5; i <= 6; i++) {
+		ASSERT_EQ(0, read_rec(nb, &rec));
+		EXPECT_EQ((__u64)i, rec.id);
+		EXPECT_EQ(-ENODEV, rec.status);
+	}
+	EXPECT_EQ(-ENODEV, read_rec(nb, &rec));
+	close(nb);
+}
+
 struct waiter {
 	int fd;
 	int ret;

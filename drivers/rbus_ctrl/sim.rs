@@ -5,9 +5,11 @@
 //! an I2C segment answers the transfers instead (`i2c_sim.rs`).
 //!
 //! Requests complete after the child's configured latency, from its ticker, or inline in the
-//! submit call at zero latency. A configured fault fails every request with that errno. A
-//! configured stall keeps the ticker busy that long before each answer, as a device that is slow
-//! to hand its answer over does: it holds the ticker mid-run while the child is removed.
+//! submit call at zero latency. A configured fault fails every request with that errno when it
+//! would have completed, so a cancel or a removal races a failing request as it races one that
+//! succeeds. A configured stall keeps the ticker busy that long before each answer, as a device
+//! that is slow to hand its answer over does: it holds the ticker mid-run while the child is
+//! removed.
 
 use super::i2c_sim::I2cSegment;
 use crate::rbus::{
@@ -70,10 +72,12 @@ fn answer(tx: &[u8], rx: &mut [u8]) -> Result {
     Ok(())
 }
 
-/// A request waiting out the latency.
+/// A request waiting out the latency, and the fault it fails with (zero for none), as configured
+/// when it was submitted.
 struct Pending {
     due: Instant<Monotonic>,
     req: HwRequest,
+    fault: u32,
 }
 
 /// The requests one child holds, oldest first, and how long the ticker stalls before each answer.
@@ -109,7 +113,7 @@ impl Tick for Completer {
                 if stall != 0 {
                     fsleep(Delta::from_micros(i64::from(stall)));
                 }
-                complete(pending.req, 0);
+                complete(pending.req, pending.fault);
             }
         }
     }
@@ -140,7 +144,7 @@ pub(crate) struct SimChild {
     mask: AtomicU32,
     /// The request latency, in microseconds.
     latency_us: AtomicU32,
-    /// The errno every request fails with, or zero.
+    /// The errno every request submitted from now on fails with, or zero.
     fault: AtomicU32,
     /// The I2C segment behind a tunnel child, which its transfers reach instead of the mailbox.
     /// A spinlock, as for `regs`.
@@ -235,11 +239,11 @@ impl Hardware for SimChild {
     }
 
     /// At zero latency the request completes here, inline; otherwise the ticker completes it
-    /// once due. A fault fails it at once.
+    /// once due. A fault fails it then, not before.
     fn submit(&self, req: HwRequest) {
         let latency = self.latency_us.load(Ordering::Relaxed);
         let fault = self.fault.load(Ordering::Relaxed);
-        if latency == 0 || fault != 0 {
+        if latency == 0 {
             complete(req, fault);
             return;
         }
@@ -252,7 +256,7 @@ impl Hardware for SimChild {
             .0
             .list
             .lock()
-            .push(Pending { due, req }, GFP_ATOMIC);
+            .push(Pending { due, req, fault }, GFP_ATOMIC);
         self.completer
             .start_if_idle(msecs_to_jiffies(latency.div_ceil(1000)));
     }
