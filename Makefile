@@ -21,7 +21,7 @@
 SHELL := /bin/bash
 RBUS_CACHE ?= $(HOME)/.cache/rbus
 export T RBUS_CACHE KDIR EXTRA_TESTS RBUS_BREAK RBUS_STRESS_CYCLES RBUS_CHECK_TIMEOUT \
-	RBUS_CHANNEL_REQUESTS
+	RBUS_CHANNEL_REQUESTS RBUS_FUZZ_OPS RBUS_FUZZ_SEED
 
 BUILD := $(CURDIR)/build
 
@@ -144,9 +144,11 @@ initramfs: modules selftests tools
 check:
 	@scripts/check.sh
 
-# The stress tests at 10,000 cycles each: hours under TCG, not part of CI.
+# The stress tests at 10,000 cycles each and 1,000,000 fuzzer calls: hours
+# under TCG, not part of CI.
 soak:
-	@RBUS_STRESS_CYCLES=10000 RBUS_KSFT_TIMEOUT=14400 RBUS_CHECK_TIMEOUT=21600 scripts/check.sh
+	@RBUS_STRESS_CYCLES=10000 RBUS_FUZZ_OPS=1000000 RBUS_KSFT_TIMEOUT=14400 \
+		RBUS_CHECK_TIMEOUT=21600 scripts/check.sh
 
 # Per-call cost against refscale on the benchmark kernel; not part of CI.
 bench:

@@ -37,6 +37,8 @@ cmdline+=" slub_debug=P"
 # Test knobs reach the guest's init, and so the tests, as environment.
 [ -n "${RBUS_STRESS_CYCLES:-}" ] && cmdline+=" RBUS_STRESS_CYCLES=$RBUS_STRESS_CYCLES"
 [ -n "${RBUS_CHANNEL_REQUESTS:-}" ] && cmdline+=" RBUS_CHANNEL_REQUESTS=$RBUS_CHANNEL_REQUESTS"
+[ -n "${RBUS_FUZZ_OPS:-}" ] && cmdline+=" RBUS_FUZZ_OPS=$RBUS_FUZZ_OPS"
+[ -n "${RBUS_FUZZ_SEED:-}" ] && cmdline+=" RBUS_FUZZ_SEED=$RBUS_FUZZ_SEED"
 [ -n "${RBUS_KSFT_TIMEOUT:-}" ] && cmdline+=" RBUS_KSFT_TIMEOUT=$RBUS_KSFT_TIMEOUT"
 
 rc=0
