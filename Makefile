@@ -148,7 +148,7 @@ check:
 # of CI. 10,000 cycles would take about 5 hours under TCG: from the per-test
 # times of `make check`, 2,500 fit in about 105 minutes.
 soak:
-	@RBUS_STRESS_CYCLES=2500 RBUS_FUZZ_OPS=1000000 RBUS_KSFT_TIMEOUT=14400 \
+	@RBUS_STRESS_CYCLES=2500 RBUS_FUZZ_OPS=1000000 RBUS_FUZZ_SEED=random RBUS_KSFT_TIMEOUT=14400 \
 		RBUS_CHECK_TIMEOUT=21600 scripts/check.sh
 
 # Per-call cost against refscale on the benchmark kernel; not part of CI.
