@@ -739,7 +739,7 @@ static void op_submit(struct fuzz *fz, int slot, unsigned int cmd, unsigned int 
 	bool req_ok[RBUS_SUBMIT_MAX];
 	__uint128_t bad = 0;
 	enum pmode amode = P_OK, rmode = P_OK;
-	__u64 arg, base = 0, total;
+	__u64 arg, base = 0, total = 0;
 	__u32 count, req_size;
 	bool bad_tail = false;
 	long ret, want;
@@ -813,6 +813,14 @@ static void op_submit(struct fuzz *fz, int slot, unsigned int cmd, unsigned int 
 	if (size <= STRUCT_MAX)
 		bad_tail = fill_tail(fz, fz->stage, sizeof(sub), size);
 	arg = pick_ptr(fz, fz->arg, fz->arg_guard, ARG_PAGES * PAGE, size, 90, &amode);
+	/*
+	 * The struct and the requests may both land in the one read-only page;
+	 * placed over the requests, the struct would change what they say.
+	 */
+	if (amode == P_RO && rmode == P_RO && arg < base + total && base < arg + size) {
+		arg = (__u64)(unsigned long)fz->arg;
+		amode = P_OK;
+	}
 	if (size <= STRUCT_MAX)
 		place(fz, arg, fz->stage, size);
 	/*
