@@ -1,57 +1,52 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the bench guest's results log into the per-call table of `make bench`.
+"""Turn the results logs of `make bench`'s boots into its table, JSON and plots.
 
-Reads the "RBUS-BENCH" sections of scripts/guest-init.sh's bench job: the
-kernel log of each refscale run (its "Runs / Time(ns)" table) and the
-"rbus_bench: <call> callers=<n> run=<k> ns=<x>" lines of bench/rbus_bench.c,
-the "rbus_channel_bench: <what> run=<k> ns=<x>" lines of
-bench/rbus_channel_bench.c, and the "rbus_i2c_bench: <what> run=<k> ns=<x>"
-lines of bench/rbus_i2c_bench.c.
-Each figure is the median of its runs. Exits 1 when a figure is missing.
+Each log (one per boot, scripts/guest-init.sh's bench job) holds sections
+that start with "RBUS-BENCH <what>": refscale's kernel log, whose
+"Runs / Time(ns)" table gives the read-side rulers, and the result lines of
+bench/rbus_bench.c, bench/rbus_user_bench.c and bench/rbus_scale_bench.c:
+
+    rbus_bench: <case> [<param>=<value> ...] run=<k> ns=<x> (or bytes=<x>)
+
+A figure is named by its case and parameters ("protected callers=2",
+"batch batch=64 callers=1"). In each boot it is the median of its runs; over
+the boots, the median of those medians, with their range as its spread. A
+ratio is taken within each boot (paired run by run where both figures come
+from the same runs of one program), then its median over the boots.
+
+Prints the comparison table (Markdown, as the README shows it), the targets
+and the answer in words; --json writes every figure with its spread, and
+--plots DIR the PNG plots. Exits 1 when a figure the table needs is missing.
 """
 
+import argparse
+import json
 import re
 import statistics
 import sys
 
-REFSCALE_TYPES = ["srcu", "srcu-fast", "refcnt", "rwsem"]
-RBUS_CALLS = [("bare", "bare indirect call"),
-              ("srcu-fast", "  the same inside an inline srcu-fast pair"),
-              ("exported", "  the same plus a call into rbus_core"),
-              ("inlined", "  the protected call's fast path, inlined"),
-              ("protected", "rbus protected call (bus-to-child event)"),
-              ("child-bus", "rbus child-to-bus call (reg_read)")]
-RUN_LINE = re.compile(r"^(?:\[[^\]]*\]\s*)?(\d+)\t(\d+\.\d+)\s*$")
-BENCH_LINE = re.compile(r"rbus_bench: (\S+) callers=(\d+) run=\d+ ns=(\d+\.\d+)")
-CHANNEL_LINE = re.compile(r"rbus_channel_bench: (\S+) run=(\d+) ns=(\d+\.\d+)")
-I2C_LINE = re.compile(r"rbus_i2c_bench: (\S+) run=(\d+) ns=(\d+\.\d+)")
-# The I2C tunnel's rows: the kernel's figures, 1 caller, then user space's.
-I2C_ROWS = [(("i2c-direct", 1), "the tunnel's frame as a child-to-bus call"),
-            (("i2c-kernel", 1), "i2c_transfer() through the adapter"),
-            (("i2c i2c_rdwr", 1), "/dev/i2c-N I2C_RDWR"),
-            (("i2c syscall", 1), "  for comparison: a bare syscall")]
-# Channel figures by case and run: the ratios pair the cases of one run.
-CHANNEL_RUNS = {}
-CHANNEL_ROWS = [("pipe_rw", "pipe write+read, 96 bytes"),
-                ("round_trip", "channel submit + read, one request"),
-                ("batch64", "channel batch of 64, per request"),
-                ("close_pipe", "close() of a pipe's last fd"),
-                ("close_child", "close() of a /dev/rbus-* fd"),
-                ("info_ioctl", "  for comparison: RBUS_IOC_INFO"),
-                ("read_empty", "  for comparison: read() with nothing ready")]
+RESULT = re.compile(r"rbus_bench: (\S+)((?: [a-z_]+=\S+)*) run=(\d+) (ns|bytes)=([0-9.]+)\s*$")
+REFSCALE_RUN = re.compile(r"^(?:\[[^\]]*\]\s*)?(\d+)\t(\d+\.\d+)\s*$")
+REFSCALE_TYPES = ["srcu-fast", "srcu", "refcnt", "rwsem"]
+BATCHES = [1, 4, 16, 64, 256]
+CHILDREN = [64, 256, 1024, 4096]
+
+
+def key(case, **params):
+    """The canonical name of a figure."""
+    return " ".join([case] + [f"{k}={v}" for k, v in sorted(params.items())])
 
 
 def parse(path):
-    figures = {}
-    section = None
-    in_table = False
+    """One boot's figures: {name: {run: value}} and their units."""
+    figures, units = {}, {}
+    section, in_table = None, False
     with open(path, errors="replace") as log:
         for line in log:
             line = line.rstrip("\n")
             if line.startswith("RBUS-BENCH "):
-                section = line.split()[1:]
-                in_table = False
+                section, in_table = line.split()[1:], False
                 continue
             if not section:
                 continue
@@ -59,108 +54,332 @@ def parse(path):
                 if "Runs\tTime(ns)" in line:
                     in_table = True
                     continue
-                m = RUN_LINE.match(line)
+                m = REFSCALE_RUN.match(line)
                 if in_table and m:
-                    key = ("refscale " + section[1], int(section[2]))
-                    figures.setdefault(key, []).append(float(m.group(2)))
-            elif section[0] == "channel":
-                m = CHANNEL_LINE.search(line)
-                if m:
-                    figures.setdefault(("channel " + m.group(1), 1), []).append(
-                        float(m.group(3)))
-                    CHANNEL_RUNS.setdefault(m.group(1), {})[int(m.group(2))] = \
-                        float(m.group(3))
-            elif section[0] == "i2c":
-                m = I2C_LINE.search(line)
-                if m:
-                    figures.setdefault(("i2c " + m.group(1), 1), []).append(float(m.group(3)))
-            elif section[0] == "rbus_bench":
-                m = BENCH_LINE.search(line)
-                if m:
-                    key = (m.group(1), int(m.group(2)))
-                    figures.setdefault(key, []).append(float(m.group(3)))
-    return {key: statistics.median(runs) for key, runs in figures.items()}
+                    name = key("refscale-" + section[1], callers=int(section[2]))
+                    figures.setdefault(name, {})[int(m.group(1))] = float(m.group(2))
+                    units[name] = "ns"
+                continue
+            m = RESULT.search(line)
+            if m:
+                params = dict(p.split("=", 1) for p in m.group(2).split())
+                name = key(m.group(1), **params)
+                figures.setdefault(name, {})[int(m.group(3))] = float(m.group(5))
+                units[name] = m.group(4)
+    return figures, units
+
+
+class Bench:
+    """The figures of every boot."""
+
+    def __init__(self, paths):
+        self.boots, self.units = [], {}
+        for path in paths:
+            figures, units = parse(path)
+            self.boots.append(figures)
+            self.units.update(units)
+
+    def has(self, name):
+        return all(name in boot for boot in self.boots)
+
+    def boot_medians(self, name):
+        return [statistics.median(boot[name].values()) for boot in self.boots if name in boot]
+
+    def median(self, name):
+        meds = self.boot_medians(name)
+        return statistics.median(meds) if meds else None
+
+    def ratios(self, num, den, minus=None):
+        """Per boot: (num - minus) / den, run by run where the runs pair up."""
+        out = []
+        for boot in self.boots:
+            if num not in boot or den not in boot or (minus and minus not in boot):
+                continue
+            paired = set(boot[num]) & set(boot[den])
+            if minus is None and len(paired) == len(boot[num]) == len(boot[den]) > 1:
+                out.append(statistics.median(boot[num][r] / boot[den][r] for r in paired))
+            else:
+                top = statistics.median(boot[num].values())
+                if minus:
+                    top -= statistics.median(boot[minus].values())
+                out.append(top / statistics.median(boot[den].values()))
+        return out
+
+
+def fmt(value, spread=None):
+    if value is None:
+        return "-"
+    digits = 0 if value >= 1000 else 1
+    text = f"{value:,.{digits}f}"
+    if spread and len(spread) > 1:
+        text += f" ({min(spread):,.{digits}f}-{max(spread):,.{digits}f})"
+    return text
+
+
+# The comparison: (label, design, case, ruler case, callers).
+ROWS = [
+    ("kernel child calls the bus, ops table: `reg_read`", "A", "reg-read", "bare", (1, 2)),
+    ("kernel child calls the bus, ops table: 64-byte `transfer`", "A", "transfer", "bare", (1,)),
+    ("the bus calls the child: protected event dispatch", "A", "protected", "bare", (1, 2)),
+    ("kernel child: the same transfer through the request queue, waiting", "B",
+     "queue-transfer", "bare", (1,)),
+    ("user-mode driver: one submit + one `read` (round trip)", "B", "round-trip", "pipe", (1,)),
+] + [
+    (f"user-mode driver: batch of {b}, per request", "B", f"batch batch={b}", "pipe", (1,))
+    for b in BATCHES
+] + [
+    ("I2C through the tunnel: its frame as one child-to-bus call", "A", "i2c-direct", "bare",
+     (1,)),
+    ("I2C through the tunnel: kernel `i2c_transfer()`", "A", "i2c-kernel", "bare", (1,)),
+    ("I2C through the tunnel: `/dev/i2c-N` `I2C_RDWR`", "A", "i2c-rdwr", "syscall", (1,)),
+    ("breakdown: the bare call inside an inline `srcu-fast` pair", "", "srcu-fast", "bare",
+     (1, 2)),
+    ("breakdown: the bare call plus a call into `rbus_core`", "", "exported", "bare", (1, 2)),
+    ("breakdown: the dispatch fast path, inlined", "", "inlined", "bare", (1, 2)),
+    ("`close()` of an idle `/dev/rbus-*` fd", "B", "close-channel", "close-pipe", (1,)),
+    ("`RBUS_IOC_INFO`", "B", "info-ioctl", "syscall", (1,)),
+    ("`read()` with nothing ready", "B", "read-empty", "syscall", (1,)),
+    ("ruler: bare indirect call", "", "bare", "bare", (1, 2)),
+] + [
+    (f"ruler: refscale `{t}` read-side pair", "", "refscale-" + t, "bare", (1, 2))
+    for t in REFSCALE_TYPES
+] + [
+    ("ruler: bare syscall (`getppid()`)", "", "syscall", "syscall", (1,)),
+    ("ruler: pipe `write()` + `read()`, 96 bytes", "", "pipe", "pipe", (1,)),
+    ("ruler: eventfd `write()` + `read()`", "", "eventfd", "pipe", (1,)),
+    ("ruler: `close()` of a pipe's last fd", "", "close-pipe", "close-pipe", (1,)),
+]
+# Figures a kernel may lack: a batch above its RBUS_SUBMIT_MAX.
+OPTIONAL = {"batch batch=256 callers=1"}
+RULER_NAMES = {"bare": "bare call", "pipe": "pipe", "syscall": "syscall",
+               "close-pipe": "pipe close"}
+
+
+def table(bench, out):
+    """The comparison table; returns the names it missed."""
+    missing = []
+    out.append(f"Medians over {len(bench.boots)} boot(s), ns per call (per request for a "
+               "batch); in brackets the range of the boots' medians; the ratio is to the "
+               "ruler measured in the same boot.")
+    out.append("")
+    out.append("| case | design | ns, 1 caller | ns, 2 callers | x ruler (1 / 2 callers) |")
+    out.append("| --- | --- | --- | --- | --- |")
+    for label, design, case, ruler, callers in ROWS:
+        cells, ratios = [], []
+        for n in (1, 2):
+            name = key(case, callers=n) if " " not in case else case + f" callers={n}"
+            ruler_name = key(ruler, callers=n)
+            if n not in callers:
+                cells.append("")
+                continue
+            if not bench.has(name) and name not in OPTIONAL:
+                missing.append(name)
+            cells.append(fmt(bench.median(name), bench.boot_medians(name)))
+            r = bench.ratios(name, ruler_name)
+            ratios.append(f"{statistics.median(r):.2f}" if r else "-")
+        ratio = " / ".join(ratios) + f" {RULER_NAMES[ruler]}" if case != ruler else ""
+        out.append(f"| {label} | {design} | {cells[0]} | {cells[1]} | {ratio} |")
+    return missing
+
+
+def target(out, results, what, values, limit, strict=False):
+    """One target, judged on the median over the boots."""
+    if not values:
+        out.append(f"- {what}: no figure")
+        results.append({"target": what, "limit": limit, "met": False, "boots": []})
+        return
+    value = statistics.median(values)
+    met = value < limit if strict else value <= limit
+    per_boot = ", ".join(f"{v:.2f}" for v in values)
+    out.append(f"- {what}: **{value:.2f}** (boots: {per_boot}); target "
+               f"{'<' if strict else '<='} {limit}: {'met' if met else 'MISSED'}")
+    results.append({"target": what, "value": value, "limit": limit, "met": met, "boots": values})
+
+
+def targets(bench, out):
+    results = []
+    out.append("Targets, each the median over the boots of a ratio taken within one boot:")
+    out.append("")
+    for n in (1, 2):
+        target(out, results, f"protected call's overhead over the bare call, x refscale "
+               f"`srcu-fast`, {n} caller(s)",
+               bench.ratios(key("protected", callers=n), key("refscale-srcu-fast", callers=n),
+                            minus=key("bare", callers=n)), 1.5)
+    for n in (1, 2):
+        target(out, results, f"child-to-bus `reg_read` x the protected call, {n} caller(s)",
+               bench.ratios(key("reg-read", callers=n), key("protected", callers=n)), 2.0)
+    target(out, results, "protected call x refscale `refcnt`, 2 callers",
+           bench.ratios(key("protected", callers=2), key("refscale-refcnt", callers=2)), 1.0,
+           strict=True)
+    target(out, results, "channel round trip x pipe write+read",
+           bench.ratios(key("round-trip", callers=1), key("pipe", callers=1)), 1.3)
+    target(out, results, "batch of 64 x a single request, per request",
+           bench.ratios("batch batch=64 callers=1", key("round-trip", callers=1)), 0.2)
+    target(out, results, "`close()` of a channel x a pipe's",
+           bench.ratios(key("close-channel", callers=1), key("close-pipe", callers=1)), 0.6)
+    if bench.has(key("add-per-child", children=64)):
+        target(out, results, "add time per child at 1,024 children x at 64",
+               bench.ratios(key("add-per-child", children=1024),
+                            key("add-per-child", children=64)), 1.2)
+        target(out, results, "unbind of 1,024 children x the time to add them",
+               bench.ratios(key("unbind-per-child", children=1024),
+                            key("add-per-child", children=1024)), 1.0)
+        mem = [m / 1024 for m in bench.boot_medians(key("memory-per-child", children=1024))]
+        target(out, results, "KiB per child at 1,024 children", mem, 8.0)
+    return results
+
+
+def answer(bench):
+    """The answer in words, from the figures."""
+    sync = bench.median(key("transfer", callers=1))
+    queued = bench.median(key("queue-transfer", callers=1))
+    rt = bench.median(key("round-trip", callers=1))
+    syscall = bench.median(key("syscall", callers=1))
+    if None in (sync, queued, rt, syscall):
+        return "Not enough figures for an answer."
+    per_req = {b: bench.median(f"batch batch={b} callers=1") for b in BATCHES}
+    per_req = {b: v for b, v in per_req.items() if v is not None}
+    below = [b for b, v in sorted(per_req.items()) if v <= sync + syscall]
+    text = [
+        f"For a synchronous call, use the interface: a kernel child's 64-byte transfer "
+        f"costs {sync:,.0f} ns through the ops table and {queued:,.0f} ns through the "
+        f"request queue ({queued / sync:.1f}x), waiting for the same answer.",
+        f"For asynchronous work, use requests: the queue's extra {queued - sync:,.0f} ns "
+        f"buys a caller that need not wait, cancel, and completion exactly once, which a "
+        f"bus interface would have to rebuild. A user-mode driver pays {rt:,.0f} ns for "
+        f"one request and its record, a system call each way.",
+    ]
+    cross = (f"The crossover: an operation the device takes longer than about "
+             f"{queued - sync:,.0f} ns to finish is better submitted than waited for, since "
+             f"the caller gets that time back")
+    if below:
+        cross += (f"; from user space, batches of {below[0]} or more bring a request "
+                  f"({per_req[below[0]]:,.0f} ns) within one system call of the kernel's "
+                  f"synchronous transfer.")
+    else:
+        cross += "."
+    text.append(cross)
+    return " ".join(text)
+
+
+def plots(bench, outdir):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def spread(name):
+        meds = bench.boot_medians(name)
+        med = statistics.median(meds)
+        return med, med - min(meds), max(meds) - med
+
+    written = []
+
+    def finish(fig, ax, title, png):
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(f"{outdir}/{png}", dpi=100)
+        written.append(png)
+        plt.close(fig)
+
+    # Cost per request against batch size.
+    bs = [b for b in BATCHES if bench.has(f"batch batch={b} callers=1")]
+    if bs:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        pts = [spread(f"batch batch={b} callers=1") for b in bs]
+        ax.errorbar(bs, [p[0] for p in pts], yerr=[[p[1] for p in pts], [p[2] for p in pts]],
+                    marker="o", capsize=3, label="user-mode driver: batch, per request")
+        for name, label, style in (("pipe", "pipe write+read", "--"),
+                                   ("syscall", "bare syscall", ":"),
+                                   ("queue-transfer", "kernel child: queue, waiting", "-."),
+                                   ("transfer", "kernel child: ops table transfer", "-")):
+            med = bench.median(key(name, callers=1))
+            if med is not None:
+                ax.axhline(med, linestyle=style, color="gray", linewidth=1)
+                ax.annotate(label, (bs[-1], med), fontsize=8, ha="right", va="bottom")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("requests per submit")
+        ax.set_ylabel("ns per request (TCG)")
+        finish(fig, ax, "Request channel: cost per request against batch size", "batch.png")
+    # Per-call cost of each protection, 1 and 2 callers, against the rulers.
+    cases = [("bare", "bare call"), ("srcu-fast", "inline\nsrcu-fast"),
+             ("inlined", "inlined\nfast path"),
+             ("protected", "protected\ncall"), ("reg-read", "child-to-bus\nreg_read"),
+             ("refscale-srcu-fast", "refscale\nsrcu-fast"), ("refscale-srcu", "refscale\nsrcu"),
+             ("refscale-refcnt", "refscale\nrefcnt"), ("refscale-rwsem", "refscale\nrwsem")]
+    cases = [c for c in cases if bench.has(key(c[0], callers=1))]
+    if cases:
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        for i, n in enumerate((1, 2)):
+            xs, ys, lo, hi = [], [], [], []
+            for j, (case, _) in enumerate(cases):
+                name = key(case, callers=n)
+                if bench.has(name):
+                    med, down, up = spread(name)
+                    xs.append(j + (i - 0.5) * 0.38)
+                    ys.append(med)
+                    lo.append(down)
+                    hi.append(up)
+            ax.bar(xs, ys, width=0.38, yerr=[lo, hi], capsize=2, label=f"{n} caller(s)")
+        ax.set_xticks(range(len(cases)), [c[1] for c in cases], fontsize=8)
+        ax.set_ylabel("ns per call (TCG)")
+        finish(fig, ax, "Per-call cost of each protection against refscale's rulers",
+               "per-call.png")
+    # Add and remove time against the number of children.
+    ns = [n for n in CHILDREN if bench.has(key("add-per-child", children=n))]
+    if ns:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for case, label in (("add-per-child", "new_device, per child"),
+                            ("unbind-per-child", "controller unbind, per child")):
+            pts = [spread(key(case, children=n)) for n in ns if bench.has(key(case, children=n))]
+            if len(pts) == len(ns):
+                ax.errorbar(ns, [p[0] / 1000 for p in pts],
+                            yerr=[[p[1] / 1000 for p in pts], [p[2] / 1000 for p in pts]],
+                            marker="o", capsize=3, label=label)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("children on the controller")
+        ax.set_ylabel("us per child (TCG)")
+        ax.set_ylim(bottom=0)
+        finish(fig, ax, "Adding and removing children", "children.png")
+    return written
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: bench-report.py RESULTS_LOG")
-    med = parse(sys.argv[1])
-    rows = [(key, name) for key, name in RBUS_CALLS]
-    rows += [("refscale " + t, "refscale " + t + " (read-side pair)") for t in REFSCALE_TYPES]
-    missing = [f"{key} x{n}" for key, _ in rows for n in (1, 2) if (key, n) not in med]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("logs", nargs="+", help="results.log of each boot")
+    parser.add_argument("--json", help="write every figure and target here")
+    parser.add_argument("--plots", help="write the PNG plots into this directory")
+    args = parser.parse_args()
+    bench = Bench(args.logs)
 
-    print(f"{'ns per call, median of runs':46} {'1 caller':>10} {'2 callers':>10}")
-    for key, name in rows:
-        cells = [f"{med[(key, n)]:10.2f}" if (key, n) in med else f"{'-':>10}" for n in (1, 2)]
-        print(f"{name:46} {cells[0]} {cells[1]}")
+    out = []
+    missing = table(bench, out)
+    out.append("")
+    results = targets(bench, out)
+    out.append("")
+    words = answer(bench)
+    out.append(words)
+    print("\n".join(out))
+
+    if args.json:
+        figures = {}
+        for name in sorted({n for boot in bench.boots for n in boot}):
+            meds = bench.boot_medians(name)
+            figures[name] = {
+                "unit": bench.units[name], "median": statistics.median(meds),
+                "min": min(meds), "max": max(meds), "boot_medians": meds,
+                "runs": [sorted(boot[name].values()) for boot in bench.boots if name in boot],
+            }
+        with open(args.json, "w") as f:
+            json.dump({"boots": len(bench.boots), "figures": figures, "targets": results,
+                       "answer": words}, f, indent=1)
+    if args.plots:
+        for png in plots(bench, args.plots):
+            print(f"plot: {args.plots}/{png}")
     if missing:
         print("missing: " + ", ".join(missing))
         return 1
-
-    print()
-    for n in (1, 2):
-        overhead = med[("protected", n)] - med[("bare", n)]
-        fast = med[("refscale srcu-fast", n)]
-        verdict = "met" if overhead <= 1.5 * fast else "MISSED"
-        print(f"{n} caller(s): protected - bare = {overhead:.2f} ns = "
-              f"{overhead / fast:.2f} x refscale srcu-fast ({fast:.2f} ns); "
-              f"target <= 1.5 x: {verdict}")
-        inlined = med[("inlined", n)] - med[("bare", n)]
-        crossing = med[("exported", n)] - med[("bare", n)]
-        print(f"  of which: the protection itself (inlined - bare) {inlined:.2f} ns = "
-              f"{inlined / fast:.2f} x srcu-fast; a call into rbus_core "
-              f"(exported - bare) {crossing:.2f} ns")
-    prot, refcnt = med[("protected", 2)], med[("refscale refcnt", 2)]
-    verdict = "met" if prot < refcnt else "MISSED"
-    print(f"2 callers: protected {prot:.2f} ns vs refscale refcnt {refcnt:.2f} ns "
-          f"= {prot / refcnt:.2f} x; target < 1 x: {verdict}")
-    return channel_report(med) or i2c_report(med)
-
-
-def i2c_report(med):
-    """One I2C transaction through the tunnel, each way, against its child-to-bus call."""
-    print()
-    print(f"{'ns per one-byte EEPROM read, median of runs':46} {'ns':>10} {'x direct':>10}")
-    direct = med.get(("i2c-direct", 1))
-    missing = []
-    for key, name in I2C_ROWS:
-        fig = med.get(key)
-        if fig is None:
-            missing.append(key[0])
-            print(f"{name:46} {'-':>10}")
-            continue
-        ratio = f"{fig / direct:10.2f}" if direct else f"{'-':>10}"
-        print(f"{name:46} {fig:10.2f} {ratio}")
-    if missing:
-        print("missing: " + ", ".join(missing))
-        return 1
-    return 0
-
-
-def channel_report(med):
-    """The request channel against a pipe, one thread."""
-    print()
-    print(f"{'ns per operation, median of runs':46} {'1 thread':>10}")
-    missing = []
-    for key, name in CHANNEL_ROWS:
-        fig = med.get(("channel " + key, 1))
-        if fig is None:
-            missing.append(key)
-        print(f"{name:46} {fig if fig is not None else '-':>10}")
-    if missing:
-        print("missing: " + ", ".join(missing))
-        return 1
-    for what, num, den, limit in (("round trip vs pipe", "round_trip", "pipe_rw", 1.5),
-                                  ("batch of 64 vs single, per request", "batch64",
-                                   "round_trip", 0.25),
-                                  ("close() vs a pipe's", "close_child", "close_pipe", 2.0)):
-        runs = sorted(set(CHANNEL_RUNS[num]) & set(CHANNEL_RUNS[den]))
-        ratios = [CHANNEL_RUNS[num][r] / CHANNEL_RUNS[den][r] for r in runs]
-        ratio = statistics.median(ratios)
-        verdict = "met" if ratio <= limit else "MISSED"
-        print(f"{what}: {ratio:.2f} x (median of {len(ratios)} runs, "
-              f"{min(ratios):.2f}-{max(ratios):.2f}); target <= {limit} x: {verdict}")
     return 0
 
 

@@ -113,11 +113,14 @@ job_check() {
 	} >/dev/ttyS2
 }
 
-# The benchmark kernel's job: refscale's read-side figures, then rbus_bench's,
-# in one boot. Each section on ttyS1 starts with "RBUS-BENCH <what>" and holds
-# the kernel log lines the module printed; scripts/bench-report.py reads them.
-BENCH_LOOPS=100000
-BENCH_RUNS=5
+# The benchmark kernel's job: refscale's read-side figures, then
+# bench/rbus_bench.c's and bench/rbus_user_bench.c's, in one boot. Each
+# section on ttyS1 starts with "RBUS-BENCH <what>": refscale's kernel log
+# (its "Runs / Time(ns)" table), then lines "rbus_bench: <case> ... ns=<x>";
+# scripts/bench-report.py reads them. BENCH_LOOPS and BENCH_RUNS come from
+# the kernel command line (scripts/bench.sh).
+BENCH_LOOPS=${RBUS_BENCH_LOOPS:-100000}
+BENCH_RUNS=${RBUS_BENCH_RUNS:-5}
 
 bench_refscale() {
 	dmesg -c >/dev/null
@@ -143,19 +146,31 @@ i2c_adapter() {
 	echo "${adapter##*i2c-}"
 }
 
-# The request channel against a pipe: a child at 0x50 bound to rbus_dev.
-bench_channel() {
-	modprobe rbus_ctrl && modprobe rbus_dev || return
+# Both interfaces on children of the simulated controller: a kernel child
+# driver (rbus_bench binds "rbus,bench-target") and a user-mode one (a child
+# bound to rbus_dev), with the I2C tunnel from the kernel and /dev/i2c-N.
+bench_rbus() {
+	i2c=$(i2c_adapter)
+	modprobe rbus_dev || return
 	host=$(ls -d /sys/bus/platform/devices/PRP0001:00/rbus*)
-	echo "0x50 rbus,user" >$host/new_device || return
 	nr=$(basename "$host")
 	nr=${nr#rbus}
+	echo "0x51 rbus,bench-target" >$host/new_device
+	dmesg -c >/dev/null
+	modprobe rbus_bench loops=$BENCH_LOOPS nruns=$BENCH_RUNS i2c_adapter="${i2c:--1}"
+	echo "RBUS-BENCH rbus_bench"
+	dmesg
+	rmmod rbus_bench
+	echo 0x51 >$host/delete_device
+
+	echo "0x50 rbus,user" >$host/new_device || return
 	node=$(printf '/dev/rbus-%d-%04x' "$nr" 0x50)
 	i=0
 	while [ ! -e "$node" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	echo "RBUS-BENCH channel"
-	# More runs than refscale's: under TCG a run's figures scatter widely.
-	/extra-tests/rbus_channel_bench "$node" $BENCH_LOOPS $((BENCH_RUNS * 2 + 1))
+	echo "RBUS-BENCH user"
+	# More runs than the kernel's: a system call's figures scatter more.
+	/extra-tests/rbus_user_bench -c "$node" ${i2c:+-i /dev/i2c-$i2c} \
+		$BENCH_LOOPS $((BENCH_RUNS * 2 + 1))
 	echo "0x50" >$host/delete_device
 }
 
@@ -167,15 +182,7 @@ job_bench() {
 				bench_refscale "$type" "$readers"
 			done
 		done
-		i2c=$(i2c_adapter)
-		dmesg -c >/dev/null
-		modprobe rbus_bench loops=$BENCH_LOOPS nruns=$BENCH_RUNS i2c_adapter="${i2c:--1}"
-		echo "RBUS-BENCH rbus_bench"
-		dmesg
-		rmmod rbus_bench
-		echo "RBUS-BENCH i2c"
-		/extra-tests/rbus_i2c_bench "/dev/i2c-$i2c" $((BENCH_LOOPS / 10)) $BENCH_RUNS
-		bench_channel
+		bench_rbus
 		echo "RBUS-BENCH dmesg"
 		dmesg
 	} >/dev/ttyS1 2>&1

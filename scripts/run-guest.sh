@@ -40,6 +40,8 @@ cmdline+=" slub_debug=P"
 [ -n "${RBUS_FUZZ_OPS:-}" ] && cmdline+=" RBUS_FUZZ_OPS=$RBUS_FUZZ_OPS"
 [ -n "${RBUS_FUZZ_SEED:-}" ] && cmdline+=" RBUS_FUZZ_SEED=$RBUS_FUZZ_SEED"
 [ -n "${RBUS_KSFT_TIMEOUT:-}" ] && cmdline+=" RBUS_KSFT_TIMEOUT=$RBUS_KSFT_TIMEOUT"
+[ -n "${RBUS_BENCH_LOOPS:-}" ] && cmdline+=" RBUS_BENCH_LOOPS=$RBUS_BENCH_LOOPS"
+[ -n "${RBUS_BENCH_RUNS:-}" ] && cmdline+=" RBUS_BENCH_RUNS=$RBUS_BENCH_RUNS"
 
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
