@@ -52,7 +52,7 @@ C_GLUE := $(filter-out %.mod.c,$(wildcard rust/*.c rust/*.h rust/helpers/*.c rus
 	examples/*.c include/linux/*.h include/trace/events/*.h include/uapi/linux/*.h))
 
 .PHONY: all modules setup kernel clean check soak bench run fmt fmt-check lint checkpatch \
-	selftests initramfs ssdt dt-check uapi-check tools tools-test tools-lint tools-fmt \
+	selftests initramfs ssdt scale-ssdt dt-check uapi-check tools tools-test tools-lint tools-fmt \
 	tools-fmt-check shell
 
 all: modules tools
@@ -136,6 +136,15 @@ ssdt: $(BUILD)/rbus-ssdt.aml
 $(BUILD)/rbus-ssdt.aml: dt-bindings/rbus-ssdt.asl
 	@mkdir -p $(BUILD)
 	@iasl -p $(BUILD)/rbus-ssdt $< >/dev/null
+
+# The scaling benchmark's controllers, one with 64 firmware children: make bench
+# loads this second SSDT after the first; make check does not.
+scale-ssdt: $(BUILD)/rbus-scale-ssdt.aml
+
+$(BUILD)/rbus-scale-ssdt.aml: scripts/gen-scale-ssdt.py
+	@mkdir -p $(BUILD)
+	@scripts/gen-scale-ssdt.py 64 >$(BUILD)/rbus-scale-ssdt.asl
+	@iasl -p $(BUILD)/rbus-scale-ssdt $(BUILD)/rbus-scale-ssdt.asl >/dev/null
 
 initramfs: modules selftests tools
 	@$(ENV) && scripts/mkinitramfs.sh $(BUILD)/initramfs.cpio.gz $$kdir \

@@ -7,7 +7,8 @@
 # once, then the modules against it in build/bench/src, so the tree's own
 # build for `make check` is left alone. scripts/bench-report.py then prints
 # the table and writes build/bench/bench.json and the plots, with
-# matplotlib from a virtualenv of its own.
+# matplotlib from a virtualenv of its own. The scaling benchmark's
+# controllers come in a second SSDT.
 #
 # Environment: BENCH_BOOTS, RBUS_BENCH_LOOPS and RBUS_BENCH_RUNS (the
 # guest's loops and runs per case, scripts/guest-init.sh).
@@ -46,20 +47,21 @@ make -s -C "$kdir" M="$src" modules >"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; exit 1; }
 # User space's benchmarks are static programs, run from /extra-tests.
 mkdir -p "$out/extra"
-for b in rbus_user_bench; do
+for b in rbus_user_bench rbus_scale_bench; do
 	gcc -Wall -Wextra -Werror -O2 -static -isystem "$top/include/uapi" \
 		"$top/bench/$b.c" -o "$out/extra/$b"
 done
 RBUS_MODULES_DIR="$src" "$top/scripts/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$kdir" - - \
 	"$out/extra"
-make -s --no-print-directory -C "$top" ssdt
+# The scaling benchmark's controllers come in a second SSDT, after the first.
+make -s --no-print-directory -C "$top" ssdt scale-ssdt
 
 logs=()
 for boot in $(seq 1 "$BENCH_BOOTS"); do
 	echo "bench: boot $boot of $BENCH_BOOTS (a few minutes under TCG)"
 	rc=0
 	"$top/scripts/run-guest.sh" bench "$kdir/arch/x86/boot/bzImage" "$out/initramfs.cpio.gz" \
-		"$top/build/rbus-ssdt.aml" "$out/boot$boot" 3600 || rc=$?
+		"$top/build/rbus-ssdt.aml,$top/build/rbus-scale-ssdt.aml" "$out/boot$boot" 3600 || rc=$?
 	[ $rc -eq 0 ] || { echo "bench: guest failed ($rc), see $out/boot$boot/console.log"; exit 1; }
 	logs+=("$out/boot$boot/results.log")
 done

@@ -174,6 +174,33 @@ bench_rbus() {
 	echo "0x50" >$host/delete_device
 }
 
+# The platform device of the controller at ACPI path $1 (\_SB_.RBF0).
+acpi_controller() {
+	for d in /sys/bus/platform/devices/PRP0001:*; do
+		[ "$(cat "$d/firmware_node/path" 2>/dev/null)" = "$1" ] && basename "$d"
+	done
+}
+
+# How the bus scales with its children (bench/rbus_scale_bench.c), on the
+# controllers of make bench's second SSDT (scripts/gen-scale-ssdt.py): the
+# bind of one with 64 firmware children, then 64 to 4,096 children through
+# new_device, removed by their controllers' unbind; children no driver binds,
+# then children bound to rbus_dev. mdev is stopped meanwhile: it would fork a
+# modprobe for every child's uevent, thousands a run, and its work would
+# spill into the next run and the next benchmark.
+bench_scale() {
+	modprobe rbus_ctrl && modprobe rbus_dev || return
+	fw=$(acpi_controller '\_SB_.RBF0')
+	ctrls=$(for i in 0 1 2 3; do acpi_controller "\\_SB_.RBS$i"; done | tr '\n' , | sed 's/,$//')
+	mdev=$(pidof mdev)
+	[ -n "$mdev" ] && kill $mdev
+	echo "RBUS-BENCH scale"
+	/extra-tests/rbus_scale_bench firmware $((BENCH_RUNS * 2 + 1)) "$fw"
+	/extra-tests/rbus_scale_bench scale $BENCH_RUNS rbus,bench "$ctrls" 64 256 1024 4096
+	/extra-tests/rbus_scale_bench scale $BENCH_RUNS rbus,user "$ctrls" 64 256 1024
+	[ -n "$mdev" ] && { mdev -d -f </dev/null >/dev/null 2>&1 & }
+}
+
 job_bench() {
 	echo "RBUS-RESULTS-BEGIN" >/dev/ttyS1
 	{
@@ -183,6 +210,7 @@ job_bench() {
 			done
 		done
 		bench_rbus
+		bench_scale
 		echo "RBUS-BENCH dmesg"
 		dmesg
 	} >/dev/ttyS1 2>&1

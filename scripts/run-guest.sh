@@ -5,6 +5,9 @@
 #
 #   run-guest.sh JOB BZIMAGE INITRAMFS SSDT_AML OUTDIR [TIMEOUT_S]
 #
+# SSDT_AML may name several tables, separated by commas, loaded in that order
+# (make bench adds the scaling benchmark's controllers after the first).
+#
 # Writes OUTDIR/console.log (ttyS0), OUTDIR/results.log (ttyS1) and
 # OUTDIR/dmesg.log (ttyS2). Exits 0 when the guest powered off by itself,
 # 124 when it had to be killed at the timeout.
@@ -43,11 +46,17 @@ cmdline+=" slub_debug=P"
 [ -n "${RBUS_BENCH_LOOPS:-}" ] && cmdline+=" RBUS_BENCH_LOOPS=$RBUS_BENCH_LOOPS"
 [ -n "${RBUS_BENCH_RUNS:-}" ] && cmdline+=" RBUS_BENCH_RUNS=$RBUS_BENCH_RUNS"
 
+tables=()
+IFS=, read -ra ssdts <<<"$ssdt"
+for table in "${ssdts[@]}"; do
+	tables+=(-acpitable "file=$table")
+done
+
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	"${accel[@]}" -smp 2 -m 1024 -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
-	-acpitable file="$ssdt" \
+	"${tables[@]}" \
 	-serial "file:$outdir/console.log" \
 	-serial "file:$outdir/results.log" \
 	-serial "file:$outdir/dmesg.log" \

@@ -4,14 +4,15 @@
 # Run the benchmarks of `make bench` once each, with few loops, on the debug
 # kernel: bench/rbus_bench.c (loaded with a "rbus,bench-target" child to
 # bind and the I2C tunnel's adapter) and bench/rbus_user_bench.c (on a
-# child bound to rbus_dev and on the adapter's /dev/i2c-N). Each must print
+# child bound to rbus_dev and on the adapter's /dev/i2c-N), and
+# bench/rbus_scale_bench.c (a few children). Each must print
 # every figure and leave no splat (judged by `make check`'s log check).
 # Their numbers mean nothing here.
 
 . "$(dirname "$0")/../kselftest/ktap_helpers.sh"
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 5
 
 modprobe rbus_core || { ktap_skip_all "rbus modules not installed"; exit "$KSFT_SKIP"; }
 
@@ -87,5 +88,19 @@ else
 	ktap_test_fail "rbus_user_bench printed every figure (missing: $gone)"
 fi
 echo 0x50 >$host/delete_device
+
+# The scaling benchmark on the first controller, with two and four children
+# no driver binds, and the bind that enumerates its firmware children: four
+# figures per size and two for the bind, in the format of every benchmark.
+format='^rbus_bench: [a-z-]+( [a-z_]+=[^ ]+)* run=[0-9]+ (ns|bytes)=[0-9.]+$'
+bench="$(dirname "$0")/rbus_scale_bench"
+out=$("$bench" scale 1 rbus,bench PRP0001:00 2 4 && "$bench" firmware 1 PRP0001:00)
+lines=$(echo "$out" | grep -cE "$format")
+if [ "$lines" -eq 10 ] && [ "$(echo "$out" | wc -l)" -eq 10 ]; then
+	ktap_test_pass "rbus_scale_bench printed all 10 figures"
+else
+	ktap_print_msg "$out"
+	ktap_test_fail "rbus_scale_bench printed all 10 figures ($lines)"
+fi
 
 ktap_finished
