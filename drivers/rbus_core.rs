@@ -65,7 +65,6 @@ struct RbusCore {
 
 impl kernel::Module for RbusCore {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        device::init();
         let bus_nrs = bus_nr::BusNumbers::new()?;
         let bus = bus::Registration::new()?;
 

@@ -93,6 +93,52 @@ impl Child {
     }
 }
 
+/// The number of 64-bit words in a set of addresses.
+const ADDR_WORDS: usize = (rbus::ADDR_MAX as usize + 1).div_ceil(64);
+
+/// The children of one controller, and their addresses.
+struct Set {
+    /// In the order they were added.
+    list: KVec<Child>,
+    /// A bit for each address in `list`: an add finds a taken address without a search, which
+    /// costs at every add as many comparisons as there are children.
+    addrs: [u64; ADDR_WORDS],
+}
+
+impl Set {
+    /// The index of the word of `addr` in `addrs`, and its bit.
+    fn bit(addr: u32) -> (usize, u64) {
+        // CAST: `u32` to `usize` is lossless on every architecture Linux supports.
+        (addr as usize / 64, 1 << (addr % 64))
+    }
+
+    /// Whether a child has `addr`, or is being deleted from it.
+    fn has(&self, addr: u32) -> bool {
+        let (word, bit) = Self::bit(addr);
+        self.addrs.get(word).is_some_and(|word| word & bit != 0)
+    }
+
+    /// Sets or clears the bit of `addr`; nothing above [`rbus::ADDR_MAX`], which no child has.
+    fn mark(&mut self, addr: u32, taken: bool) {
+        let (word, bit) = Self::bit(addr);
+        if let Some(word) = self.addrs.get_mut(word) {
+            if taken {
+                *word |= bit;
+            } else {
+                *word &= !bit;
+            }
+        }
+    }
+
+    /// The child at `addr`.
+    fn find(&mut self, addr: u32) -> Option<&mut Child> {
+        if !self.has(addr) {
+            return None;
+        }
+        self.list.iter_mut().find(|child| child.addr == addr)
+    }
+}
+
 /// The children of one controller.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Children {
@@ -102,7 +148,7 @@ pub(crate) struct Children {
     /// The domain of every bus-to-child call on this controller: one grace period covers all
     /// children.
     srcu: Arc<SrcuFast>,
-    /// Serializes adds and deletes: the duplicate, bound and list updates are one step.
+    /// Serializes adds and deletes: the duplicate, bound and set updates are one step.
     ///
     /// Held across a child's registration, but not across its unregistration, which waits for
     /// the child's callbacks and calls to return, and for its driver's `remove`: an I2C tunnel's
@@ -112,7 +158,7 @@ pub(crate) struct Children {
     /// removes the entry. Never held across the drop of a [`SimChild`] either, which waits for
     /// its ticker's round.
     #[pin]
-    list: Mutex<KVec<Child>>,
+    set: Mutex<Set>,
 }
 
 impl Children {
@@ -125,7 +171,10 @@ impl Children {
                 host,
                 max,
                 srcu,
-                list <- new_mutex!(KVec::new()),
+                set <- new_mutex!(Set {
+                    list: KVec::new(),
+                    addrs: [0; ADDR_WORDS],
+                }),
             }? Error))
         })
     }
@@ -143,11 +192,11 @@ impl Children {
     /// Adds the child `<nr>-<addr>`. Returns `EBUSY` if the address is taken, `ENOSPC` if the
     /// controller is full, and `EINVAL` for a bad address or compatible.
     pub(crate) fn add(&self, addr: u32, compatible: &CStr, fwnode: Option<&FwNode>) -> Result {
-        let mut list = self.list.lock();
-        if list.iter().any(|child| child.addr == addr) {
+        let mut set = self.set.lock();
+        if set.has(addr) {
             return Err(EBUSY);
         }
-        if list.len() >= self.max {
+        if set.list.len() >= self.max {
             return Err(ENOSPC);
         }
         let sim = Arc::pin_init(SimChild::new(compatible == TUNNEL_COMPATIBLE), GFP_KERNEL)?;
@@ -159,7 +208,7 @@ impl Children {
             Some(&self.srcu),
             Some(sim.clone()),
         )?;
-        list.push(
+        set.list.push(
             Child {
                 addr,
                 seq: 0,
@@ -170,6 +219,7 @@ impl Children {
             },
             GFP_KERNEL,
         )?;
+        set.mark(addr, true);
         Ok(())
     }
 
@@ -177,25 +227,27 @@ impl Children {
     /// none, or another delete of it is under way.
     pub(crate) fn delete(&self, addr: u32) -> Result {
         let reg = self
-            .list
+            .set
             .lock()
-            .iter_mut()
-            .find(|child| child.addr == addr)
+            .find(addr)
             .and_then(|child| child.reg.take())
             .ok_or(ENOENT)?;
-        // Unlocked: the driver's `remove` may wait for user space (see `list`). The device keeps
+        // Unlocked: the driver's `remove` may wait for user space (see `set`). The device keeps
         // no reference to the simulated device once unregistered.
         drop(reg);
         let sim = {
-            let mut list = self.list.lock();
-            let index = list
+            let mut set = self.set.lock();
+            let index = set
+                .list
                 .iter()
                 .position(|child| child.addr == addr)
                 .ok_or(ENOENT)?;
-            list.remove(index).map_err(|_| ENOENT)?.sim
+            let child = set.list.remove(index).map_err(|_| ENOENT)?;
+            set.mark(addr, false);
+            child.sim
         };
         // The last reference: its drop cancels the simulated device's ticker and waits for a
-        // running round. Not under `list`, which the storm ticker's rounds take.
+        // running round. Not under `set`, which the storm ticker's rounds take.
         drop(sim);
         Ok(())
     }
@@ -204,12 +256,11 @@ impl Children {
     /// Returns `ENOENT` if there is no such child, `ENOMSG` if it did not subscribe to `kind` and
     /// `ENODEV` if its driver receives no events.
     pub(crate) fn raise(&self, addr: u32, kind: u32, payload: u64) -> Result {
-        let mut list = self.list.lock();
-        let child = list
-            .iter_mut()
-            .find(|child| child.addr == addr)
-            .ok_or(ENOENT)?;
-        child.raise(kind, payload)
+        self.set
+            .lock()
+            .find(addr)
+            .ok_or(ENOENT)?
+            .raise(kind, payload)
     }
 
     /// Raises `kind` events at the child at `addr` at `rate` per second from the ticker, or
@@ -219,11 +270,8 @@ impl Children {
         if kind >= u32::BITS || rate > STORM_RATE_MAX {
             return Err(EINVAL);
         }
-        let mut list = self.list.lock();
-        let child = list
-            .iter_mut()
-            .find(|child| child.addr == addr)
-            .ok_or(ENOENT)?;
+        let mut set = self.set.lock();
+        let child = set.find(addr).ok_or(ENOENT)?;
         child.storm = (rate > 0).then(|| Storm {
             kind,
             rate,
@@ -237,9 +285,9 @@ impl Children {
     /// did not subscribe to, or that find no driver, are not raised. Returns whether any storm
     /// runs.
     pub(crate) fn storm_tick(&self) -> bool {
-        let mut list = self.list.lock();
+        let mut set = self.set.lock();
         let mut any = false;
-        for child in list.iter_mut() {
+        for child in set.list.iter_mut() {
             let Some(storm) = child.storm.as_mut() else {
                 continue;
             };
@@ -255,7 +303,7 @@ impl Children {
 
     /// Writes `"<addr> <raised>"` for each child, one a line: the events the bus took.
     pub(crate) fn write_raised(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for child in self.list.lock().iter() {
+        for child in self.set.lock().list.iter() {
             writeln!(f, "{:#05x} {}", child.addr, child.raised)?;
         }
         Ok(())
@@ -274,9 +322,12 @@ impl Children {
         if latency_us > LATENCY_MAX_US || stall_us > LATENCY_MAX_US || fault > 4095 {
             return Err(EINVAL);
         }
-        let list = self.list.lock();
-        let child = list.iter().find(|child| child.addr == addr).ok_or(ENOENT)?;
-        child.sim.configure(latency_us, fault, stall_us);
+        self.set
+            .lock()
+            .find(addr)
+            .ok_or(ENOENT)?
+            .sim
+            .configure(latency_us, fault, stall_us);
         Ok(())
     }
 
@@ -284,14 +335,17 @@ impl Children {
     /// Celsius. Returns `ENOENT` if there is no such child, `ENODEV` if it is no tunnel child and
     /// `EINVAL` outside the sensor's range.
     pub(crate) fn set_temperature(&self, addr: u32, millicelsius: i32) -> Result {
-        let list = self.list.lock();
-        let child = list.iter().find(|child| child.addr == addr).ok_or(ENOENT)?;
-        child.sim.set_temperature(millicelsius)
+        self.set
+            .lock()
+            .find(addr)
+            .ok_or(ENOENT)?
+            .sim
+            .set_temperature(millicelsius)
     }
 
     /// The number of children.
     pub(crate) fn len(&self) -> usize {
-        self.list.lock().len()
+        self.set.lock().list.len()
     }
 }
 
@@ -300,7 +354,7 @@ impl PinnedDrop for Children {
     fn drop(self: Pin<&mut Self>) {
         // Out of the lock first: each child's drop cancels its simulated device's ticker, and
         // nothing that waits for a work item runs under a lock that work of its class may take.
-        let mut list = core::mem::take(&mut *self.list.lock());
+        let mut list = core::mem::take(&mut self.set.lock().list);
         // Teardown mirrors setup: the newest child goes first.
         while let Some(child) = list.pop() {
             drop(child);

@@ -16,6 +16,7 @@
 
 use super::{
     bus::BUS_TYPE,
+    host,
     queue::{
         self,
         Queue, //
@@ -41,30 +42,8 @@ use kernel::{
 
 use core::{
     ptr,
-    slice,
-    sync::atomic::{
-        AtomicBool,
-        Ordering, //
-    }, //
+    slice, //
 };
-
-kernel::sync::global_lock! {
-    // SAFETY: `init()` initializes it when the module loads. Nothing locks it before: only
-    // `rbus_device_add()` does, which other modules reach once the module's `init` has returned.
-    unsafe(uninit) static ADD_LOCK: Mutex<()> = ();
-}
-
-/// Set once [`ADD_LOCK`] is initialized.
-static ADD_LOCK_READY: AtomicBool = AtomicBool::new(false);
-
-/// Initializes the lock that serializes adding children. The module calls it from `init`, before
-/// any child can be added; later calls do nothing.
-pub(crate) fn init() {
-    if !ADD_LOCK_READY.swap(true, Ordering::AcqRel) {
-        // SAFETY: `ADD_LOCK_READY` was false, so this is the lock's only initialization.
-        unsafe { ADD_LOCK.init() };
-    }
-}
 
 /// The child whose embedded `struct device` is `dev`.
 ///
@@ -158,34 +137,28 @@ extern "C" fn release_callback(dev: *mut bindings::device) {
 /// `rdev` must be an initialized child of a registered host, not added yet.
 unsafe fn register(rdev: *mut ffi::rbus_device) -> Result {
     // SAFETY: By the safety requirements `rdev` is valid, and so is its host.
-    let (dev, nr, addr) = unsafe { (&raw mut (*rdev).dev, (*(*rdev).host).nr, (*rdev).addr) };
+    let (dev, host, addr) = unsafe { (&raw mut (*rdev).dev, (*rdev).host, (*rdev).addr) };
+    // SAFETY: As above.
+    let nr = unsafe { (*host).nr };
 
     // SAFETY: `dev` is initialized; `%d` takes an `int` and `%04x` an `unsigned int`.
     to_result(unsafe { bindings::dev_set_name(dev, c"%d-%04x".as_char_ptr(), nr, addr) })?;
 
     // Refuse a taken address here: `device_add()` would fail too, but only after sysfs warned
-    // about the duplicate name with a stack dump. The lock keeps another child of that name from
-    // being added between the check and `device_add()`.
-    let _guard = ADD_LOCK.lock();
-
-    // SAFETY: The bus is registered while the module lives, and `dev` is named.
-    // `device_match_name()` compares a device's name with the string it gets as `data`.
-    let other = unsafe {
-        bindings::bus_find_device(
-            BUS_TYPE.as_ptr(),
-            ptr::null_mut(),
-            bindings::dev_name(dev).cast(),
-            Some(bindings::device_match_name),
-        )
-    };
-    if !other.is_null() {
-        // SAFETY: `bus_find_device()` returned `other` with a reference, which this drops.
-        unsafe { bindings::put_device(other) };
-        return Err(EBUSY);
-    }
+    // about the duplicate name with a stack dump. Bus numbers are unique, so a name is taken only
+    // by a child of the same host at the same address: its set of addresses decides, in one bit,
+    // and keeps the address until `device_del()`.
+    //
+    // SAFETY: By the safety requirements the host is registered.
+    unsafe { host::claim_addr(host, addr) }?;
 
     // SAFETY: `dev` is initialized and named, and its parent, the host, is registered.
-    to_result(unsafe { bindings::device_add(dev) })
+    let ret = to_result(unsafe { bindings::device_add(dev) });
+    if ret.is_err() {
+        // SAFETY: The host is registered, and the address claimed above.
+        unsafe { host::release_addr(host, addr) };
+    }
+    ret
 }
 
 /// `rbus_device_add()` in a `Result`.
@@ -350,17 +323,18 @@ unsafe extern "C" fn rbus_device_add(
 /// `rdev` must come from `rbus_device_add()` and not be unregistered yet.
 #[no_mangle]
 unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
-    // SAFETY: By the safety requirements `rdev` is valid.
-    let dev = unsafe { &raw mut (*rdev).dev };
+    // SAFETY: By the safety requirements `rdev` is valid, and so is its host.
+    let (dev, host) = unsafe { (&raw mut (*rdev).dev, (*rdev).host) };
 
     // Runtime PM first, then the device, which unbinds its driver; then what the driver left in
-    // the request queue fails.
+    // the request queue fails. Once out of sysfs, its address is free for a new child.
     //
     // SAFETY: By the safety requirements `dev` is registered, and this is its only
-    // unregistration.
+    // unregistration. The child holds a reference on its host, and the address is its own.
     unsafe {
         bindings::__pm_runtime_disable(dev, true);
         bindings::device_del(dev);
+        host::release_addr(host, (*rdev).addr);
     }
     // SAFETY: `rdev` is valid.
     unsafe { Queue::of(rdev) }.kill();
@@ -378,7 +352,7 @@ unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
     // SAFETY: The host's domain lives as long as the host, which outlives its children, and this
     // runs in process context outside its read-side sections. The reference is the caller's.
     unsafe {
-        bindings::synchronize_srcu(&raw mut (*(*rdev).host).calls_srcu);
+        bindings::synchronize_srcu(&raw mut (*host).calls_srcu);
         bindings::put_device(dev);
     }
 }

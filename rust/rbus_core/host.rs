@@ -17,6 +17,10 @@
 //! `ENODEV`. A host has no bus and no class, so it sends no uevent of its own: user space finds
 //! its files through the controller's `bind` uevent, which comes after the controller's probe,
 //! and so after it published its handlers.
+//!
+//! Each host also keeps the set of its children's addresses, which makes the check for a taken
+//! address one bit, where a search of the bus for the child's name cost a string comparison for
+//! every child of every controller.
 
 use super::{
     device::{
@@ -52,8 +56,11 @@ use kernel::{
     types::Opaque, //
 };
 
+/// The number of 64-bit words in a set of addresses.
+const ADDR_WORDS: usize = (ffi::RBUS_ADDR_MAX as usize + 1).div_ceil(64);
+
 /// A host as the core allocates it: the C structure that controllers and the calls see, and the
-/// state of its files, which is the core's alone.
+/// state of its files and the addresses of its children, which are the core's alone.
 #[pin_data]
 struct HostData {
     #[pin]
@@ -62,6 +69,10 @@ struct HostData {
     /// which so waits for a write in progress before it returns.
     #[pin]
     control: Mutex<Control>,
+    /// The addresses of the children in sysfs, a bit each: from before their `device_add()` until
+    /// after their `device_del()`, so no two children of the host ever have the same name.
+    #[pin]
+    addrs: Mutex<[u64; ADDR_WORDS]>,
 }
 
 /// The state of a host's files.
@@ -101,6 +112,43 @@ unsafe fn host_data<'a>(host: *mut ffi::rbus_host) -> &'a HostData {
     // SAFETY: By the safety requirements `host` is the `raw` member of a live, pinned `HostData`,
     // which `rbus_host_add()` allocated; only shared references to it are ever made.
     unsafe { &*kernel::container_of!(Opaque::cast_from(host), HostData, raw) }
+}
+
+/// The word of an address in a set of addresses, and its bit in that word.
+fn addr_bit(addr: u32) -> (usize, u64) {
+    // CAST: `u32` to `usize` is lossless on every architecture Linux supports.
+    (addr as usize / 64, 1 << (addr % 64))
+}
+
+/// Takes `addr` on `host` for a child about to be added. Returns `EBUSY` if another child has it,
+/// and `EINVAL` above `RBUS_ADDR_MAX`.
+///
+/// # Safety
+///
+/// `host` must come from `rbus_host_add()` and not be released yet.
+pub(crate) unsafe fn claim_addr(host: *mut ffi::rbus_host, addr: u32) -> Result {
+    let (word, bit) = addr_bit(addr);
+    // SAFETY: By the safety requirements `host` is not released.
+    let mut addrs = unsafe { host_data(host) }.addrs.lock();
+    let word = addrs.get_mut(word).ok_or(EINVAL)?;
+    if *word & bit != 0 {
+        return Err(EBUSY);
+    }
+    *word |= bit;
+    Ok(())
+}
+
+/// Gives back an address that [`claim_addr`] took, once its child left sysfs or failed to enter.
+///
+/// # Safety
+///
+/// `host` must come from `rbus_host_add()` and not be released yet.
+pub(crate) unsafe fn release_addr(host: *mut ffi::rbus_host, addr: u32) {
+    let (word, bit) = addr_bit(addr);
+    // SAFETY: By the safety requirements `host` is not released.
+    if let Some(word) = unsafe { host_data(host) }.addrs.lock().get_mut(word) {
+        *word &= !bit;
+    }
 }
 
 /// Sets the host's `suspended` flag, which child-to-bus calls read without a lock.
@@ -259,6 +307,7 @@ unsafe fn add(parent: *mut bindings::device, nr: c_int) -> Result<*mut ffi::rbus
                 unsafe { slot.write_bytes(0, 1) };
             }),
             control <- new_mutex!(Control { handlers: None }),
+            addrs <- new_mutex!([0; ADDR_WORDS]),
         }),
         GFP_KERNEL,
     )?;
