@@ -22,6 +22,8 @@ RBUS_EXPORT(rbus_host_unregister);
 /* device.rs: a controller's children; a child's address, for its driver. */
 RBUS_EXPORT(rbus_device_add);
 RBUS_EXPORT(rbus_device_unregister);
+RBUS_EXPORT(rbus_device_del);
+RBUS_EXPORT(rbus_device_put);
 RBUS_EXPORT(rbus_device_addr);
 /* power.rs: a child held active by its driver. */
 RBUS_EXPORT(rbus_device_pm_get);

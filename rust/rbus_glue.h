@@ -69,9 +69,9 @@ struct rbus_control_ops {
  *	holds the request, the host stays active
  *
  * The bus core calls these inside an SRCU-fast read-side critical section
- * that rbus_device_unregister() waits for, so the controller may free @ctx
- * once that returns. They run with the controller's host active, and must
- * not sleep: a %RBUS_CALL_NOWAIT caller may be atomic.
+ * that rbus_device_unregister() or rbus_device_put() waits for, so the
+ * controller may free @ctx once that returns. They run with the controller's
+ * host active, and must not sleep: a %RBUS_CALL_NOWAIT caller may be atomic.
  */
 struct rbus_hw_ops {
 	int (*transfer)(void *ctx, const void *tx, size_t tx_len, void *rx, size_t rx_len);
@@ -144,17 +144,20 @@ void rbus_host_unregister(struct rbus_host *host);
  * @compatible: NUL-terminated compatible string, copied
  * @fwnode: firmware node describing the child, or NULL; a reference is taken
  * @ssp: the controller's SRCU-fast domain for bus-to-child calls, or NULL; it
- *	must stay valid until rbus_device_unregister() returns
+ *	must stay valid until rbus_device_unregister() or rbus_device_put()
+ *	returns
  * @hw: the controller's child-to-bus calls for this child, or NULL
- * @hw_ctx: their context, valid until rbus_device_unregister() returns
+ * @hw_ctx: their context, valid until rbus_device_unregister() or
+ *	rbus_device_put() returns
  *
  * The device is named "<bus nr>-<addr>" with the address as four hex digits.
  * On failure everything is released here; the caller has nothing to put.
  *
  * Return: the registered device, to be passed to rbus_device_unregister(),
- * or an ERR_PTR(): -EINVAL for a bad address, or a compatible that is NULL,
- * empty or without a NUL in %RBUS_COMPATIBLE_SIZE bytes; -EBUSY when the
- * address is taken on this bus; -ENOMEM.
+ * or to rbus_device_del() and rbus_device_put(), or an ERR_PTR(): -EINVAL
+ * for a bad address, or a compatible that is NULL, empty or without a NUL in
+ * %RBUS_COMPATIBLE_SIZE bytes; -EBUSY when the address is taken on this bus;
+ * -ENOMEM.
  */
 struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
 				    const char *compatible,
@@ -169,8 +172,37 @@ struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
  * Then the child-to-bus calls are cut off: from here on they fail with
  * -ENODEV, and this waits for those still running, so the controller may free
  * their context afterwards. Drops the reference rbus_device_add() returned.
+ * The same as rbus_device_del(), then rbus_device_put().
  */
 void rbus_device_unregister(struct rbus_device *rdev);
+
+/**
+ * rbus_device_del() - remove a child, but not wait for its calls yet
+ * @rdev: the child, from rbus_device_add(); its driver is unbound first
+ *
+ * The first half of rbus_device_unregister(): the child leaves sysfs, its
+ * address is free again and its child-to-bus calls fail with -ENODEV from
+ * here on, but calls still running may use the controller's context until
+ * rbus_device_put() returns, which waits for a grace period of the host's
+ * domain: a controller that removes many children calls this for each, then
+ * rbus_device_put() for each, and waits for one grace period instead of one
+ * per child.
+ *
+ * Return: the cookie of the grace period to wait for, for rbus_device_put().
+ */
+unsigned long rbus_device_del(struct rbus_device *rdev);
+
+/**
+ * rbus_device_put() - the second half of rbus_device_unregister()
+ * @rdev: the child, removed by rbus_device_del()
+ * @cookie: what rbus_device_del() returned
+ *
+ * Waits for the grace period @cookie names, unless it is over, as it is when
+ * another child's rbus_device_put() waited since: then no call that began
+ * before rbus_device_del() is running, and the controller may free their
+ * context. Drops the reference rbus_device_add() returned.
+ */
+void rbus_device_put(struct rbus_device *rdev, unsigned long cookie);
 
 /**
  * rbus_event_dispatch() - deliver an event to a child

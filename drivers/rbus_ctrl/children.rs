@@ -355,7 +355,15 @@ impl PinnedDrop for Children {
         // Out of the lock first: each child's drop cancels its simulated device's ticker, and
         // nothing that waits for a work item runs under a lock that work of its class may take.
         let mut list = core::mem::take(&mut self.set.lock().list);
-        // Teardown mirrors setup: the newest child goes first.
+        // Teardown mirrors setup: the newest child goes first. Every child is removed before any
+        // is dropped, so the first drop waits for the one grace period that lets every child's
+        // simulated device go, and the others find it over: one grace period per controller,
+        // not per child.
+        for child in list.iter_mut().rev() {
+            if let Some(reg) = child.reg.as_mut() {
+                reg.remove();
+            }
+        }
         while let Some(child) = list.pop() {
             drop(child);
         }

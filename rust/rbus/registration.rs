@@ -24,7 +24,10 @@ use kernel::{
         from_err_ptr,
         to_result, //
     },
-    ffi::c_int,
+    ffi::{
+        c_int,
+        c_ulong, //
+    },
     prelude::*,
     sync::Arc, //
 };
@@ -127,13 +130,20 @@ unsafe impl Sync for Host {}
 /// Dropping it unregisters the device, unbinding its driver first. A controller keeps its
 /// registrations in its driver data, so its children are gone before it finishes unbinding.
 ///
+/// Unregistering waits for a grace period of the host's domain, for the child-to-bus calls still
+/// running. A controller that removes many children at once calls [`Registration::remove`] on
+/// each, and then drops them: the first drop waits, and its grace period covers the others.
+///
 /// # Invariants
 ///
-/// `rdev` is a device returned by `rbus_device_add()` that is not unregistered yet. If `srcu` is
-/// set, the device's bus-to-child calls use that domain, which lives at least as long as `self`.
-/// If `hw` is set, it is the context of the device's child-to-bus calls.
+/// `rdev` is a device returned by `rbus_device_add()` and holds the reference it returned. While
+/// `removed` is `None` the device is not removed yet; once `Some`, `rbus_device_del()` removed it
+/// and returned that cookie. If `srcu` is set, the device's bus-to-child calls use that domain,
+/// which lives at least as long as `self`. If `hw` is set, it is the context of the device's
+/// child-to-bus calls.
 pub struct Registration<H: Hardware = NoHardware> {
     rdev: NonNull<ffi::rbus_device>,
+    removed: Option<c_ulong>,
     // Dropped after `rdev` is unregistered, which waits for every call into them.
     _srcu: Option<Arc<SrcuFast>>,
     _hw: Option<Arc<H>>,
@@ -190,9 +200,25 @@ impl<H: Hardware> Registration<H> {
         // INVARIANT: `rbus_device_add()` returned a registered device; `srcu` and `hw` are kept.
         Ok(Self {
             rdev: NonNull::new(rdev).ok_or(ENOMEM)?,
+            removed: None,
             _srcu: srcu.cloned(),
             _hw: hw,
         })
+    }
+
+    /// Removes the child now, unbinding its driver first, as the drop does, but leaves the wait
+    /// for its running child-to-bus calls to the drop. Its address is free again once this
+    /// returns. Calling it again does nothing.
+    ///
+    /// Removing every child before dropping any makes the first drop wait for one grace period
+    /// that covers them all: a controller's unbind then waits once, not once per child.
+    pub fn remove(&mut self) {
+        if self.removed.is_none() {
+            // SAFETY: By the type invariants the device is registered and not removed yet.
+            let cookie = unsafe { ffi::rbus_device_del(self.rdev.as_ptr()) };
+            // INVARIANT: removed above, with this cookie.
+            self.removed = Some(cookie);
+        }
     }
 
     /// The raw child, for the KUnit tests of the abstractions.
@@ -204,8 +230,11 @@ impl<H: Hardware> Registration<H> {
     /// Delivers an event to the child's driver, if it published its calls: the protected
     /// bus-to-child call. May sleep if the driver's callback does.
     ///
-    /// Returns `ENODEV` when no driver has published.
+    /// Returns `ENODEV` when no driver has published, or once the child is removed.
     pub fn dispatch_event(&self, kind: u32, seq: u64, payload: u64) -> Result {
+        if self.removed.is_some() {
+            return Err(ENODEV);
+        }
         // SAFETY: By the type invariants the device is registered.
         to_result(unsafe { ffi::rbus_event_dispatch(self.rdev.as_ptr(), kind, seq, payload) })
     }
@@ -213,9 +242,15 @@ impl<H: Hardware> Registration<H> {
 
 impl<H: Hardware> Drop for Registration<H> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariants the device is registered, and this is its only
-        // unregistration.
-        unsafe { ffi::rbus_device_unregister(self.rdev.as_ptr()) };
+        match self.removed {
+            // SAFETY: By the type invariants the device is registered and not removed, and this
+            // is its only unregistration; the reference is this registration's.
+            None => unsafe { ffi::rbus_device_unregister(self.rdev.as_ptr()) },
+            // SAFETY: By the type invariants `rbus_device_del()` removed the device and returned
+            // `cookie`; the reference is this registration's. `hw` and `srcu` go after this
+            // returns, when no call into them is running.
+            Some(cookie) => unsafe { ffi::rbus_device_put(self.rdev.as_ptr(), cookie) },
+        }
     }
 }
 

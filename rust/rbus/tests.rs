@@ -361,6 +361,43 @@ mod tests {
     }
 
     #[test]
+    fn remove_cuts_calls_off_and_frees_the_address() -> Result {
+        let parent = faux::Registration::new(c"rbus-kunit-remove", None)?;
+        let dev = parent.as_ref().as_ref();
+        let host = Host::new(dev, BusNumber::new()?)?;
+        let hw = Arc::new(
+            OneRegister(core::sync::atomic::AtomicU32::new(0)),
+            GFP_KERNEL,
+        )?;
+        let mut first =
+            Registration::new(&host, 0x40, c"rbus,kunit", None, None, Some(hw.clone()))?;
+        let mut second =
+            Registration::new(&host, 0x41, c"rbus,kunit", None, None, Some(hw.clone()))?;
+        // SAFETY: `first` is registered.
+        let bus = unsafe { Bus::from_raw(first.as_raw()) }?;
+        bus.reg_write(0, 7)?;
+
+        // Removed, the child's calls fail at once, and its address is free again, though its
+        // registration, and the controller's state it holds, are not dropped yet.
+        first.remove();
+        second.remove();
+        first.remove();
+        assert_eq!(bus.reg_read(0).err(), Some(ENODEV));
+        assert_eq!(first.dispatch_event(0, 1, 0).err(), Some(ENODEV));
+        let again = <Registration>::new(&host, 0x40, c"rbus,kunit", None, None, None)?;
+
+        // The drops wait for the grace period, and give the controller's state back: the test
+        // holds the last reference.
+        drop((first, second));
+        assert!(Arc::into_unique_or_drop(hw).is_some());
+        drop(again);
+        drop(bus);
+        drop(host);
+        drop(parent);
+        Ok(())
+    }
+
+    #[test]
     fn bus_numbers_are_unique_and_reused() -> Result {
         let a = BusNumber::new()?;
         let b = BusNumber::new()?;

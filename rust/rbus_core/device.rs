@@ -316,13 +316,14 @@ unsafe extern "C" fn rbus_device_add(
     }
 }
 
-/// Removes a child: see `rbus_device_unregister()` in `rust/rbus_glue.h`.
+/// Removes a child, and leaves the wait for its calls to `rbus_device_put()`: see
+/// `rbus_device_del()` in `rust/rbus_glue.h`. Returns the cookie of the grace period to wait for.
 ///
 /// # Safety
 ///
-/// `rdev` must come from `rbus_device_add()` and not be unregistered yet.
+/// `rdev` must come from `rbus_device_add()` and not be removed yet.
 #[no_mangle]
-unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
+unsafe extern "C" fn rbus_device_del(rdev: *mut ffi::rbus_device) -> c_ulong {
     // SAFETY: By the safety requirements `rdev` is valid, and so is its host.
     let (dev, host) = unsafe { (&raw mut (*rdev).dev, (*rdev).host) };
 
@@ -346,14 +347,55 @@ unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
     // the calls read it with `srcu_dereference()`, and only this writes it.
     unsafe { Atomic::from_ptr(&raw mut (*rdev).hw) }.store(ptr::null(), Relaxed);
 
-    // Wait for the calls still running, so that the controller may free their context once this
-    // returns; then drop the reference `rbus_device_add()` returned.
+    // A call that began before the store may still be running. Rather than wait for it here,
+    // hand the cookie of the grace period that must pass to `rbus_device_put()`: a controller
+    // that removes all its children so waits for one grace period, which covers every child
+    // removed before the wait began, instead of one per child. Starting none here keeps the
+    // domain idle until that wait, so `synchronize_srcu()` expedites it, as it does for one
+    // child.
     //
-    // SAFETY: The host's domain lives as long as the host, which outlives its children, and this
-    // runs in process context outside its read-side sections. The reference is the caller's.
+    // SAFETY: The host's domain lives as long as the host, which outlives its children.
+    unsafe { bindings::get_state_synchronize_srcu(&raw mut (*host).calls_srcu) }
+}
+
+/// Waits, unless it is over, for the grace period `cookie` names, then drops the reference
+/// `rbus_device_add()` returned: see `rbus_device_put()` in `rust/rbus_glue.h`.
+///
+/// # Safety
+///
+/// `rdev` must come from `rbus_device_add()`, and `cookie` from its `rbus_device_del()`; the
+/// caller gives up its reference.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_put(rdev: *mut ffi::rbus_device, cookie: c_ulong) {
+    // SAFETY: By the safety requirements `rdev` is valid, and holds a reference on its host.
+    let (dev, calls_srcu) = unsafe { (&raw mut (*rdev).dev, &raw mut (*(*rdev).host).calls_srcu) };
+
+    // A later grace period covers this one: after the first of many children's puts has waited,
+    // the others find their grace period over, and go on at once.
+    //
+    // SAFETY: The host's domain lives as long as the host, which outlives its children, and
+    // this runs in process context outside its read-side sections, as the caller's contract
+    // requires. The reference is the caller's.
     unsafe {
-        bindings::synchronize_srcu(&raw mut (*host).calls_srcu);
+        if !bindings::poll_state_synchronize_srcu(calls_srcu, cookie) {
+            bindings::synchronize_srcu(calls_srcu);
+        }
         bindings::put_device(dev);
+    }
+}
+
+/// Removes a child: see `rbus_device_unregister()` in `rust/rbus_glue.h`.
+///
+/// # Safety
+///
+/// `rdev` must come from `rbus_device_add()` and not be removed yet.
+#[no_mangle]
+unsafe extern "C" fn rbus_device_unregister(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements `rdev` is valid and not removed; the reference
+    // `rbus_device_add()` returned is the caller's, which it gives up.
+    unsafe {
+        let cookie = rbus_device_del(rdev);
+        rbus_device_put(rdev, cookie);
     }
 }
 
