@@ -310,8 +310,9 @@ impl Children {
     }
 
     /// Sets the request latency and stall, in microseconds, and the fault errno of the child at
-    /// `addr`. Returns `ENOENT` if there is no such child and `EINVAL` for a latency or stall
-    /// above ten seconds or an errno above 4095.
+    /// `addr`. Returns `ENOENT` if there is no such child, `EINVAL` for a latency or stall
+    /// above ten seconds or an errno above 4095, and `ENOMEM` if the simulated device finds no
+    /// room for the requests a latency makes it hold.
     pub(crate) fn set_requests(
         &self,
         addr: u32,
@@ -327,8 +328,7 @@ impl Children {
             .find(addr)
             .ok_or(ENOENT)?
             .sim
-            .configure(latency_us, fault, stall_us);
-        Ok(())
+            .configure(latency_us, fault, stall_us)
     }
 
     /// Sets the temperature of the sensor behind the tunnel child at `addr`, in millidegrees

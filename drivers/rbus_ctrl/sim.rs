@@ -83,10 +83,34 @@ struct Pending {
 /// The requests one child holds, oldest first, and how long the ticker stalls before each answer.
 #[pin_data]
 pub(crate) struct InFlight {
+    /// Room for [`IN_FLIGHT_MAX`] requests once a latency is set, so that a submit, which must
+    /// not sleep, never allocates; none before: at zero latency requests complete inline, and
+    /// the room, 6 KiB, would be most of a child's memory.
     #[pin]
     list: SpinLock<KVec<Pending>>,
     /// In microseconds.
     stall_us: AtomicU32,
+}
+
+impl InFlight {
+    /// Makes room for [`IN_FLIGHT_MAX`] requests, unless there is.
+    fn reserve(&self) -> Result {
+        if self.list.lock().capacity() >= IN_FLIGHT_MAX {
+            return Ok(());
+        }
+        // Allocated unlocked, as it may sleep; the requests already held move over.
+        let mut room = KVec::with_capacity(IN_FLIGHT_MAX, GFP_KERNEL)?;
+        let mut list = self.list.lock();
+        if list.capacity() < IN_FLIGHT_MAX {
+            for pending in list.drain_all() {
+                // There is room for all: the list holds at most `IN_FLIGHT_MAX`, as the bus
+                // core's queue does. A request that found none would complete with `EIO`.
+                let _ = room.push_within_capacity(pending);
+            }
+            *list = room;
+        }
+        Ok(())
+    }
 }
 
 /// Completes the requests that are due; the child's ticker.
@@ -167,10 +191,9 @@ impl SimChild {
             } else {
                 None
             };
-            let list = KVec::with_capacity(IN_FLIGHT_MAX, GFP_KERNEL)?;
             let in_flight = KBox::pin_init(
                 try_pin_init!(InFlight {
-                    list <- new_spinlock!(list),
+                    list <- new_spinlock!(KVec::new()),
                     stall_us: AtomicU32::new(0),
                 }? Error),
                 GFP_KERNEL,
@@ -203,14 +226,19 @@ impl SimChild {
 
     /// Sets the request latency, the errno every request fails with (zero for none) and the
     /// ticker's stall before each answer of a request that waited out the latency.
-    pub(crate) fn configure(&self, latency_us: u32, fault: u32, stall_us: u32) {
-        self.latency_us.store(latency_us, Ordering::Relaxed);
+    pub(crate) fn configure(&self, latency_us: u32, fault: u32, stall_us: u32) -> Result {
+        if latency_us != 0 {
+            self.completer.data().0.reserve()?;
+        }
+        // Released after the room is made: a submit that reads the latency finds the room.
+        self.latency_us.store(latency_us, Ordering::Release);
         self.fault.store(fault, Ordering::Relaxed);
         self.completer
             .data()
             .0
             .stall_us
             .store(stall_us, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -241,15 +269,15 @@ impl Hardware for SimChild {
     /// At zero latency the request completes here, inline; otherwise the ticker completes it
     /// once due. A fault fails it then, not before.
     fn submit(&self, req: HwRequest) {
-        let latency = self.latency_us.load(Ordering::Relaxed);
+        let latency = self.latency_us.load(Ordering::Acquire);
         let fault = self.fault.load(Ordering::Relaxed);
         if latency == 0 {
             complete(req, fault);
             return;
         }
         let due = Instant::now() + Delta::from_micros(i64::from(latency));
-        // The capacity is the queue depth: this never allocates. Were it to fail, dropping the
-        // request completes it with `EIO`.
+        // The capacity, made when the latency was set, is the queue depth: this never
+        // allocates. Were it to fail, dropping the request completes it with `EIO`.
         let _ = self
             .completer
             .data()
