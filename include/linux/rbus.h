@@ -138,8 +138,8 @@ struct rbus_bus_ops {
  * @seq: its sequence number
  * @payload: its payload
  *
- * Private to the bus core; declared here because struct rbus_device holds
- * an array of them.
+ * Private to the bus core; declared here because struct rbus_device points
+ * to an array of them.
  */
 struct rbus_event {
 	u32 kind;
@@ -182,8 +182,12 @@ struct rbus_device {
 	 */
 	bool suspended;
 	spinlock_t queue_lock;	/* protects the queue and clearing @suspended */
-	/* Events raised while suspended, oldest at @queue_head. */
-	struct rbus_event queue[RBUS_EVENT_QUEUE_DEPTH];
+	/*
+	 * Events raised while suspended, oldest at @queue_head: an array of
+	 * %RBUS_EVENT_QUEUE_DEPTH, allocated when a driver first publishes a
+	 * table, as only a published table's events wait; NULL before.
+	 */
+	struct rbus_event *queue;
 	unsigned int queue_head;	/* index of the oldest queued event */
 	unsigned int queue_len;	/* number of queued events */
 	bool resuming;	/* resume is delivering @queue; new events wait */
@@ -270,7 +274,8 @@ int rbus_query_interface(struct rbus_device *rdev, struct rbus_bus_ops *ops);
  *
  * Return: 0; -EINVAL when @ops is NULL, has another size or version, or no
  * @event; -EOPNOTSUPP when the controller raises no events; -EBUSY when a
- * table is already published.
+ * table is already published; -ENOMEM when the child's first table finds no
+ * memory for the events that wait while it is suspended.
  */
 int rbus_child_publish(struct rbus_device *rdev, const struct rbus_child_ops *ops);
 

@@ -53,8 +53,8 @@ pub struct Publication<T: Events> {
 impl<T: Events> Publication<T> {
     /// Publishes `data`'s callbacks on `dev`.
     ///
-    /// Returns `EOPNOTSUPP` if the controller raises no events and `EBUSY` if another table is
-    /// published.
+    /// Returns `EOPNOTSUPP` if the controller raises no events, `EBUSY` if another table is
+    /// published, and `ENOMEM`.
     pub fn new(dev: &Device<device::Bound>, data: impl PinInit<T, Error>) -> Result<Self> {
         let data = KBox::pin_init(data, GFP_KERNEL)?;
         let ops = KBox::new(

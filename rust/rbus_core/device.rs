@@ -16,6 +16,7 @@
 
 use super::{
     bus::BUS_TYPE,
+    events,
     host,
     queue::{
         self,
@@ -109,7 +110,8 @@ extern "C" fn release_callback(dev: *mut bindings::device) {
     let rdev = unsafe { to_rbus_device(dev) };
 
     // The reverse of `rbus_device_add()`: the fwnode reference, the counters, the locks, then
-    // the child itself; the driver core frees the name.
+    // the child itself; the driver core frees the name. The events' array, which the first
+    // publish allocated, goes with the request queue.
     //
     // SAFETY: The last reference is gone, so nothing uses the child any more.
     // `rbus_device_add()` took the fwnode reference, allocated the counters and initialized the
@@ -119,6 +121,7 @@ extern "C" fn release_callback(dev: *mut bindings::device) {
         bindings::free_percpu((*rdev).stats.cast());
         bindings::mutex_destroy(&raw mut (*rdev).ops_lock);
         bindings::mutex_destroy(&raw mut (*rdev).resume_lock);
+        events::release(rdev);
         queue::release(rdev);
         bindings::put_device(&raw mut (*(*rdev).host).dev);
     }

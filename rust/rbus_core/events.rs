@@ -32,6 +32,7 @@ use crate::rbus::{
     srcu::SrcuFast, //
 };
 use kernel::{
+    alloc::flags::__GFP_ZERO,
     prelude::*,
     sync::{
         atomic::{
@@ -48,11 +49,15 @@ use kernel::{
 
 use core::ptr;
 
+/// The array of the events that wait for a child's resume.
+type Events = [ffi::rbus_event; ffi::RBUS_EVENT_QUEUE_DEPTH as usize];
+
 /// The events of a child that wait for its resume, locked.
 ///
 /// # Invariants
 ///
-/// `rdev` is a valid child whose `queue_lock` the guard holds, for `'a`.
+/// `rdev` is a valid child whose `queue_lock` the guard holds, for `'a`. Its `queue` is null or
+/// points to an [`Events`] that lives as long as the child.
 pub(crate) struct Queue<'a> {
     rdev: *mut ffi::rbus_device,
     _guard: SpinLockIrqGuard<'a, ()>,
@@ -83,30 +88,64 @@ impl<'a> Queue<'a> {
         unsafe { (*self.rdev).queue_len }
     }
 
+    /// The array of events, if the child has one yet.
+    fn events(&mut self) -> Option<&mut Events> {
+        // SAFETY: By the type invariants `rdev` is valid and its queue lock, which protects the
+        // queue, held; `queue` is null or points to an array that lives as long as the child.
+        unsafe { (*self.rdev).queue.cast::<Events>().as_mut() }
+    }
+
+    /// Gives the child its array of events, unless it has one: the first publish does, before
+    /// the table is published, so that its events can wait. The array lives as long as the child.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child.
+    unsafe fn reserve(rdev: *mut ffi::rbus_device) -> Result {
+        // SAFETY: By the safety requirements `rdev` is valid.
+        if unsafe { Queue::lock(rdev) }.events().is_some() {
+            return Ok(());
+        }
+        // Zeroed, as an empty queue's array is: all zeroes are a valid `struct rbus_event`.
+        let events = KBox::<Events>::new_uninit(GFP_KERNEL | __GFP_ZERO)?;
+        // SAFETY: `__GFP_ZERO` zeroed it, and all zeroes are valid events.
+        let events = unsafe { events.assume_init() };
+
+        // SAFETY: By the safety requirements `rdev` is valid.
+        let mut queue = unsafe { Queue::lock(rdev) };
+        // Publishers are serialized by `ops_lock`, but check again all the same: a lost race
+        // only frees the spare.
+        if queue.events().is_none() {
+            // INVARIANT: the array lives until `release()` frees it with the child.
+            //
+            // SAFETY: `rdev` is valid, and its queue lock held.
+            unsafe { (*queue.rdev).queue = KBox::into_raw(events).cast() };
+        }
+        Ok(())
+    }
+
     /// Appends `ev`; returns `false`, leaving the queue as it was, when it is full.
     fn push(&mut self, ev: ffi::rbus_event) -> bool {
         // SAFETY: By the type invariants `rdev` is valid and its queue lock, which protects the
         // queue, held.
-        let (events, head, len) = unsafe {
-            let rdev = self.rdev;
-            (
-                &mut (*rdev).queue,
-                (*rdev).queue_head,
-                &mut (*rdev).queue_len,
-            )
-        };
-        if *len >= ffi::RBUS_EVENT_QUEUE_DEPTH {
+        let (head, len) = unsafe { ((*self.rdev).queue_head, (*self.rdev).queue_len) };
+        if len >= ffi::RBUS_EVENT_QUEUE_DEPTH {
             return false;
         }
+        // Only a published table's events wait, and the first publish gave the child its array.
+        let Some(events) = self.events() else {
+            return false;
+        };
 
         // The head is always below the depth, which is the array's length.
-        let tail = head.wrapping_add(*len) % ffi::RBUS_EVENT_QUEUE_DEPTH;
+        let tail = head.wrapping_add(len) % ffi::RBUS_EVENT_QUEUE_DEPTH;
         // CAST: `c_uint` to `usize` is lossless on every architecture Linux supports.
         let Some(slot) = events.get_mut(tail as usize) else {
             return false;
         };
         *slot = ev;
-        *len += 1;
+        // SAFETY: As above.
+        unsafe { (*self.rdev).queue_len += 1 };
         true
     }
 
@@ -114,23 +153,34 @@ impl<'a> Queue<'a> {
     fn pop(&mut self) -> Option<ffi::rbus_event> {
         // SAFETY: By the type invariants `rdev` is valid and its queue lock, which protects the
         // queue, held.
-        let (events, head, len) = unsafe {
-            let rdev = self.rdev;
-            (
-                &(*rdev).queue,
-                &mut (*rdev).queue_head,
-                &mut (*rdev).queue_len,
-            )
-        };
-        if *len == 0 {
+        let (head, len) = unsafe { ((*self.rdev).queue_head, (*self.rdev).queue_len) };
+        if len == 0 {
             return None;
         }
 
         // CAST: `c_uint` to `usize` is lossless on every architecture Linux supports.
-        let ev = *events.get(*head as usize)?;
-        *head = head.wrapping_add(1) % ffi::RBUS_EVENT_QUEUE_DEPTH;
-        *len -= 1;
+        let ev = *self.events()?.get(head as usize)?;
+        // SAFETY: As above.
+        unsafe {
+            (*self.rdev).queue_head = head.wrapping_add(1) % ffi::RBUS_EVENT_QUEUE_DEPTH;
+            (*self.rdev).queue_len = len - 1;
+        }
         Some(ev)
+    }
+}
+
+/// Frees the array of events of a released child, if it had one.
+///
+/// # Safety
+///
+/// `rdev` must be a child that nothing uses any more.
+pub(crate) unsafe fn release(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements nothing else uses `rdev`.
+    let events = unsafe { (*rdev).queue };
+    if !events.is_null() {
+        // SAFETY: A non-null `queue` came from `KBox::into_raw()` in `Queue::reserve()`, and
+        // nothing uses it any more.
+        drop(unsafe { KBox::from_raw(events.cast::<Events>()) });
     }
 }
 
@@ -268,6 +318,11 @@ unsafe fn publish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops) 
     if !child_ops.load(Relaxed).is_null() {
         return Err(EBUSY);
     }
+    // The events of a suspended child wait in an array, which a child gets only now: most
+    // children never publish, and the array would double their memory.
+    //
+    // SAFETY: By the safety requirements `rdev` is valid.
+    unsafe { Queue::reserve(rdev) }?;
 
     // SAFETY: `ops` has this core's layout, and `get` takes its `context`, as
     // `struct rbus_child_ops` documents.
@@ -285,7 +340,8 @@ unsafe fn publish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops) 
 /// Publishes a child's bus-to-child calls: see `rbus_child_publish()` in `include/linux/rbus.h`.
 ///
 /// Returns `-EINVAL` when `ops` is null, has another size or version, or no `event`,
-/// `-EOPNOTSUPP` when the controller raises no events, and `-EBUSY` when a table is published.
+/// `-EOPNOTSUPP` when the controller raises no events, `-EBUSY` when a table is published, and
+/// `-ENOMEM` when the first table finds no memory for the events' array.
 ///
 /// # Safety
 ///
