@@ -31,6 +31,7 @@ RBUS_EXPORT(rbus_device_pm_put);
 /* events.rs, calls.rs: a child driver's two interface tables. */
 RBUS_EXPORT(rbus_child_publish);
 RBUS_EXPORT(rbus_child_unpublish);
+RBUS_EXPORT(rbus_child_revoke);
 RBUS_EXPORT(rbus_query_interface);
 /* driver.rs: a child driver's registration. */
 RBUS_EXPORT(rbus_driver_register);

@@ -205,6 +205,20 @@ unsigned long rbus_device_del(struct rbus_device *rdev);
 void rbus_device_put(struct rbus_device *rdev, unsigned long cookie);
 
 /**
+ * rbus_child_revoke() - stop a child's bus-to-child calls ahead of its removal
+ * @rdev: the child, registered by the caller
+ *
+ * Unpublishes the table of the child's driver, if any, without waiting for
+ * the calls into it still running: the unbind that removing the child does
+ * waits for a grace period of the controller's domain, unless one passed
+ * since, before the driver's remove. A controller that removes many children
+ * revokes every one first, so that their unbinds wait for one grace period,
+ * not one each. The child's driver cannot publish again (-EBUSY) until it is
+ * unbound.
+ */
+void rbus_child_revoke(struct rbus_device *rdev);
+
+/**
  * rbus_event_dispatch() - deliver an event to a child
  * @rdev: the child, registered by the caller
  * @kind: the event kind

@@ -355,10 +355,15 @@ impl PinnedDrop for Children {
         // Out of the lock first: each child's drop cancels its simulated device's ticker, and
         // nothing that waits for a work item runs under a lock that work of its class may take.
         let mut list = core::mem::take(&mut self.set.lock().list);
-        // Teardown mirrors setup: the newest child goes first. Every child is removed before any
-        // is dropped, so the first drop waits for the one grace period that lets every child's
-        // simulated device go, and the others find it over: one grace period per controller,
-        // not per child.
+        // Teardown mirrors setup: the newest child goes first. Each step is taken for every child
+        // before the next, so each waits for one grace period per controller, not one per child:
+        // every child's event callbacks are revoked before the first unbind waits for them; every
+        // child is removed before the first drop waits for the calls into the simulated devices.
+        for child in list.iter().rev() {
+            if let Some(reg) = child.reg.as_ref() {
+                reg.revoke_events();
+            }
+        }
         for child in list.iter_mut().rev() {
             if let Some(reg) = child.reg.as_mut() {
                 reg.remove();

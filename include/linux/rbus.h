@@ -167,7 +167,14 @@ struct rbus_device {
 	struct srcu_struct *ssp;
 	/* The published table, or NULL; readers hold @ssp. */
 	const struct rbus_child_ops __rcu *child_ops;
-	struct mutex ops_lock;	/* serializes @child_ops updates */
+	/*
+	 * A table the controller revoked before removing the child, or NULL:
+	 * unbind waits for the grace period of @ssp that @revoked_gp names,
+	 * unless it is over, then puts the table.
+	 */
+	const struct rbus_child_ops *revoked_ops;
+	unsigned long revoked_gp;
+	struct mutex ops_lock;	/* serializes @child_ops and @revoked_ops updates */
 	/* The counters, per CPU so the hot path shares no cache line. */
 	struct rbus_device_stats __percpu *stats;
 	/*

@@ -206,6 +206,20 @@ impl<H: Hardware> Registration<H> {
         })
     }
 
+    /// Stops the bus-to-child calls into the child's driver ahead of the child's removal, without
+    /// waiting for the calls still running: the unbind that removing the child does waits for
+    /// them, unless a grace period passed since. The driver cannot publish again until it is
+    /// unbound.
+    ///
+    /// Revoking every child before removing any makes their unbinds wait for one grace period of
+    /// the controller's domain, not one each.
+    pub fn revoke_events(&self) {
+        if self.removed.is_none() {
+            // SAFETY: By the type invariants the device is registered.
+            unsafe { ffi::rbus_child_revoke(self.rdev.as_ptr()) };
+        }
+    }
+
     /// Removes the child now, unbinding its driver first, as the drop does, but leaves the wait
     /// for its running child-to-bus calls to the drop. Its address is free again once this
     /// returns. Calling it again does nothing.
@@ -258,6 +272,7 @@ impl<H: Hardware> Drop for Registration<H> {
 // from any thread.
 unsafe impl<H: Hardware> Send for Registration<H> {}
 
-// SAFETY: Through a shared reference, `Registration` only dispatches events, which the bus core
-// allows from any thread concurrently.
+// SAFETY: Through a shared reference, `Registration` only dispatches events and revokes its
+// driver's callbacks, which the bus core allows from any thread concurrently: the revoke takes the
+// child's `ops_lock`.
 unsafe impl<H: Hardware> Sync for Registration<H> {}

@@ -12,6 +12,10 @@
 //! read-side section of the controller's SRCU-fast domain, `ssp`: unpublishing clears it, then
 //! waits for that domain's grace period, so once it returns no call into the table is running and
 //! none can start. The bus type unpublishes whatever table is left before a driver's `remove`.
+//! A controller about to remove all its children revokes every table first
+//! (`rbus_child_revoke()`): each revoke clears the table and notes the grace period that must
+//! pass, and each unbind then waits for it unless it is over, so the controller's unbind waits
+//! for one grace period, not one per child.
 //!
 //! A suspended child gets no call: runtime suspend sets its `suspended` flag, then waits out the
 //! calls that started before, so a dispatch reads the flag in its read-side section and nothing
@@ -33,6 +37,7 @@ use crate::rbus::{
 };
 use kernel::{
     alloc::flags::__GFP_ZERO,
+    bindings,
     prelude::*,
     sync::{
         atomic::{
@@ -315,7 +320,11 @@ unsafe fn publish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops) 
 
     // SAFETY: By the safety requirements `rdev` is valid for this call.
     let (_guard, child_ops) = unsafe { (ops_lock(rdev).lock(), child_ops(rdev)) };
-    if !child_ops.load(Relaxed).is_null() {
+    // A revoked table still counts until the unbind puts it: one revoked and one published
+    // would leave one for no unbind to put.
+    //
+    // SAFETY: `rdev` is valid, and `revoked_ops` is only touched under `ops_lock`.
+    if !child_ops.load(Relaxed).is_null() || unsafe { !(*rdev).revoked_ops.is_null() } {
         return Err(EBUSY);
     }
     // The events of a suspended child wait in an array, which a child gets only now: most
@@ -369,17 +378,28 @@ unsafe extern "C" fn rbus_child_publish(
 ///
 /// `rdev` must be a valid child.
 unsafe fn unpublish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops) {
-    let old = {
+    let matches =
+        |table: *const ffi::rbus_child_ops| !table.is_null() && (ops.is_null() || table == ops);
+    // The table, and the grace period to wait for that `rbus_child_revoke()` noted if it revoked
+    // it.
+    let (old, noted) = {
         // SAFETY: By the safety requirements `rdev` is valid for this call.
         let (_guard, child_ops) = unsafe { (ops_lock(rdev).lock(), child_ops(rdev)) };
-        let old = child_ops.load(Relaxed);
-        if old.is_null() || (!ops.is_null() && old != ops) {
+        let published = child_ops.load(Relaxed);
+        // SAFETY: `rdev` is valid, and `revoked_ops` is only touched under `ops_lock`.
+        let revoked = unsafe { (*rdev).revoked_ops };
+        if matches(published) {
+            // `RCU_INIT_POINTER(.., NULL)`: storing null needs no ordering.
+            child_ops.store(ptr::null(), Relaxed);
+            (published, None)
+        } else if matches(revoked) {
+            // SAFETY: As above.
+            unsafe { (*rdev).revoked_ops = ptr::null() };
+            // SAFETY: As above; `revoked_gp` was set with `revoked_ops`.
+            (revoked, Some(unsafe { (*rdev).revoked_gp }))
+        } else {
             return;
         }
-
-        // `RCU_INIT_POINTER(.., NULL)`: storing null needs no ordering.
-        child_ops.store(ptr::null(), Relaxed);
-        old
     };
 
     // Test-only: `make check RBUS_BREAK=skip-sync` must go red.
@@ -390,7 +410,18 @@ unsafe fn unpublish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops
         // SAFETY: A table was published, so the child is bound, or unbinding, and registered
         // either way: the bus unpublishes on unbind, before it unregisters the child.
         if let Some(srcu) = unsafe { domain(rdev) } {
-            srcu.synchronize();
+            // A revoked table waits for the grace period its revoke noted, unless it is over: the
+            // first of a controller's children to unbind waits for it, and the others, revoked
+            // before that wait began, find it over.
+            //
+            // SAFETY: The domain is valid, and the cookie came from
+            // `get_state_synchronize_srcu()` on it, in `rbus_child_revoke()`.
+            let over = noted.is_some_and(|gp| unsafe {
+                bindings::poll_state_synchronize_srcu(srcu.as_raw(), gp)
+            });
+            if !over {
+                srcu.synchronize();
+            }
         }
     }
 
@@ -415,6 +446,39 @@ unsafe fn unpublish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops
 pub(crate) unsafe fn unpublish_any(rdev: *mut ffi::rbus_device) {
     // SAFETY: The safety requirements are `unpublish()`'s.
     unsafe { unpublish(rdev, ptr::null()) };
+}
+
+/// Revokes the table of `rdev` ahead of its removal, without waiting for the calls into it:
+/// see `rbus_child_revoke()` in `rust/rbus_glue.h`. The unbind that follows waits for them in
+/// [`unpublish`], unless a grace period passed since.
+///
+/// # Safety
+///
+/// `rdev` must be a registered child.
+#[no_mangle]
+unsafe extern "C" fn rbus_child_revoke(rdev: *mut ffi::rbus_device) {
+    // SAFETY: By the safety requirements `rdev` is registered for this call.
+    let Some(srcu) = (unsafe { domain(rdev) }) else {
+        return;
+    };
+    // SAFETY: By the safety requirements `rdev` is valid for this call.
+    let (_guard, child_ops) = unsafe { (ops_lock(rdev).lock(), child_ops(rdev)) };
+    let published = child_ops.load(Relaxed);
+    // SAFETY: `rdev` is valid, and `revoked_ops` is only touched under `ops_lock`; publishing
+    // refuses a child with a revoked table, so there is never one revoked and one published.
+    if published.is_null() || unsafe { !(*rdev).revoked_ops.is_null() } {
+        return;
+    }
+    // `RCU_INIT_POINTER(.., NULL)`: storing null needs no ordering.
+    child_ops.store(ptr::null(), Relaxed);
+    // No grace period starts here: the domain stays idle until the first unbind waits, so
+    // `synchronize_srcu()` expedites that wait, as it does for one child.
+    //
+    // SAFETY: As above; the domain is valid.
+    unsafe {
+        (*rdev).revoked_ops = published;
+        (*rdev).revoked_gp = bindings::get_state_synchronize_srcu(srcu.as_raw());
+    }
 }
 
 /// Withdraws a table published by `rbus_child_publish()`: see `rbus_child_unpublish()` in
