@@ -155,6 +155,41 @@ RULER_NAMES = {"bare": "bare call", "pipe": "pipe", "syscall": "syscall",
                "close-pipe": "pipe close"}
 
 
+SCALE_ROWS = [
+    ("`new_device`, per child", "add-per-child"),
+    ("controller unbind, per child", "unbind-per-child"),
+]
+
+
+def scale_table(bench, out):
+    """Adding and removing children, and their memory."""
+    if not bench.has(key("add-per-child", children=64, driver="none")):
+        return
+    out.append("")
+    out.append("| children | " + " | ".join(f"{n:,}" for n in CHILDREN) + " |")
+    out.append("| --- |" + " --- |" * len(CHILDREN))
+    for driver, label in (("none", "no driver"), ("rbus_dev", "bound to `rbus_dev`")):
+        for what, case in SCALE_ROWS:
+            cells = []
+            for n in CHILDREN:
+                name = key(case, children=n, driver=driver)
+                us = [m / 1000 for m in bench.boot_medians(name)]
+                cells.append(fmt(statistics.median(us), us) if us else "-")
+            out.append(f"| {what}, {label}, µs | " + " | ".join(cells) + " |")
+        cells = [fmt(bench.median(key("memory-per-child", children=n, driver=driver,
+                                      source="slab")))
+                 for n in CHILDREN]
+        out.append(f"| memory per child, {label}, bytes | " + " | ".join(cells) + " |")
+    fw = key("firmware-enumerate", children=64)
+    if bench.has(fw):
+        out.append("")
+        ms = [m / 1e6 for m in bench.boot_medians(fw)]
+        per = bench.median(key("firmware-enumerate-per-child", children=64))
+        out.append(f"Firmware enumeration of 64 children (the controller's bind from a "
+                   f"generated SSDT): {fmt(statistics.median(ms), ms)} ms, "
+                   f"{fmt(per / 1000)} µs per child.")
+
+
 def table(bench, out):
     """The comparison table; returns the names it missed."""
     missing = []
@@ -217,15 +252,23 @@ def targets(bench, out):
            bench.ratios("batch batch=64 callers=1", key("round-trip", callers=1)), 0.2)
     target(out, results, "`close()` of a channel x a pipe's",
            bench.ratios(key("close-channel", callers=1), key("close-pipe", callers=1)), 0.6)
-    if bench.has(key("add-per-child", children=64)):
-        target(out, results, "add time per child at 1,024 children x at 64",
-               bench.ratios(key("add-per-child", children=1024),
-                            key("add-per-child", children=64)), 1.2)
-        target(out, results, "unbind of 1,024 children x the time to add them",
-               bench.ratios(key("unbind-per-child", children=1024),
-                            key("add-per-child", children=1024)), 1.0)
-        mem = [m / 1024 for m in bench.boot_medians(key("memory-per-child", children=1024))]
-        target(out, results, "KiB per child at 1,024 children", mem, 8.0)
+    for driver, mem_target in (("none", True), ("rbus_dev", False)):
+        add = {n: key("add-per-child", children=n, driver=driver) for n in (64, 1024)}
+        if not bench.has(add[1024]):
+            continue
+        label = "unbound" if driver == "none" else "bound to rbus_dev"
+        target(out, results, f"add time per child at 1,024 children x at 64, {label}",
+               bench.ratios(add[1024], add[64]), 1.2)
+        target(out, results, f"unbind of 1,024 children x the time to add them, {label}",
+               bench.ratios(key("unbind-per-child", children=1024, driver=driver), add[1024]),
+               1.0)
+        mem = [m / 1024 for m in bench.boot_medians(
+            key("memory-per-child", children=1024, driver=driver, source="slab"))]
+        if mem_target:
+            target(out, results, f"KiB per child at 1,024 children, {label}", mem, 8.0)
+        elif mem:
+            out.append(f"- KiB per child at 1,024 children, {label} (a char device each; "
+                       f"no target): {statistics.median(mem):.2f}")
     return results
 
 
@@ -327,13 +370,16 @@ def plots(bench, outdir):
         finish(fig, ax, "Per-call cost of each protection against refscale's rulers",
                "per-call.png")
     # Add and remove time against the number of children.
-    ns = [n for n in CHILDREN if bench.has(key("add-per-child", children=n))]
-    if ns:
+    if bench.has(key("add-per-child", children=64, driver="none")):
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for case, label in (("add-per-child", "new_device, per child"),
-                            ("unbind-per-child", "controller unbind, per child")):
-            pts = [spread(key(case, children=n)) for n in ns if bench.has(key(case, children=n))]
-            if len(pts) == len(ns):
+        for case, driver, label in (
+                ("add-per-child", "none", "new_device, per child"),
+                ("unbind-per-child", "none", "controller unbind, per child"),
+                ("add-per-child", "rbus_dev", "new_device, per child bound to rbus_dev"),
+                ("unbind-per-child", "rbus_dev", "unbind, per child bound to rbus_dev")):
+            ns = [n for n in CHILDREN if bench.has(key(case, children=n, driver=driver))]
+            pts = [spread(key(case, children=n, driver=driver)) for n in ns]
+            if pts:
                 ax.errorbar(ns, [p[0] / 1000 for p in pts],
                             yerr=[[p[1] / 1000 for p in pts], [p[2] / 1000 for p in pts]],
                             marker="o", capsize=3, label=label)
@@ -355,6 +401,7 @@ def main():
 
     out = []
     missing = table(bench, out)
+    scale_table(bench, out)
     out.append("")
     results = targets(bench, out)
     out.append("")
