@@ -19,6 +19,7 @@ pub mod events;
 pub mod ffi;
 pub mod i2c_adapter;
 pub mod i2c_frame;
+pub mod percpu;
 mod registration;
 pub mod requests;
 pub mod srcu;

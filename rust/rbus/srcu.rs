@@ -8,7 +8,15 @@
 //! barrier. [`SrcuFast`] wraps `init_srcu_struct_fast()` and `srcu_read_lock_fast()` (7.3's C
 //! API, not yet wrapped upstream), whose read side has none: the hot path of rbus's bus-to-child
 //! calls shares no cache line between CPUs. The price is paid by [`SrcuFast::synchronize`].
+//!
+//! `srcu_read_lock_fast()` and `srcu_read_unlock_fast()` are `static inline`, which Rust can only
+//! call through C helpers; under TCG each such call and its return cost more than the whole read
+//! side (see the README's "Per-call cost"). Without lockdep and `CONFIG_PROVE_RCU`, their bodies
+//! are a load and a per-CPU increment each, which [`read_lock_fast`] and [`read_unlock_fast`]
+//! repeat inline on x86-64. With either debug option the helpers run the C functions whole, so a
+//! debug kernel keeps lockdep's view of every read-side section of rbus.
 
+#[cfg(not(srcu_fast_inline))]
 use super::ffi;
 use kernel::{
     bindings,
@@ -20,6 +28,105 @@ use kernel::{
         Opaque, //
     },
 };
+
+/// `srcu_read_lock_fast()`, inline where it can be: see the [module documentation](self).
+///
+/// # Safety
+///
+/// `ssp` must point to an `srcu_struct` initialized by `init_srcu_struct_fast()`, only ever
+/// read-locked with `srcu_read_lock_fast()`, that stays valid until the matching
+/// [`read_unlock_fast`]. The section must end in the task that began it.
+#[inline(always)]
+pub unsafe fn read_lock_fast(ssp: *mut bindings::srcu_struct) -> *mut bindings::srcu_ctr {
+    #[cfg(not(srcu_fast_inline))]
+    // SAFETY: By the safety requirements.
+    return unsafe { ffi::rbus_helper_srcu_read_lock_fast(ssp) };
+
+    #[cfg(srcu_fast_inline)]
+    {
+        use super::percpu;
+        use core::{
+            mem::offset_of,
+            sync::atomic::{
+                compiler_fence,
+                AtomicPtr,
+                Ordering::{
+                    Relaxed,
+                    SeqCst, //
+                }, //
+            }, //
+        };
+
+        // `READ_ONCE(ssp->srcu_ctrp)`: the grace-period machinery flips it with a
+        // `WRITE_ONCE()`, and a reader may use either of its two counters.
+        //
+        // SAFETY: By the safety requirements `ssp` is valid; every other access to `srcu_ctrp`
+        // is a marked one of the SRCU core.
+        let scp = unsafe { AtomicPtr::from_ptr(&raw mut (*ssp).srcu_ctrp) }.load(Relaxed);
+
+        // `this_cpu_inc(scp->srcu_locks.counter)`, as `__srcu_read_lock_fast()` does without
+        // `CONFIG_NEED_SRCU_NMI_SAFE`. One instruction, so it is an RCU reader of its own, on
+        // which the SRCU-fast grace period relies instead of a full barrier. `scp` is a per-CPU
+        // pointer, an offset: the field's offset is added to it as to a number.
+        //
+        // SAFETY: `scp` is a per-CPU pointer to one of the domain's `srcu_ctr`s, whose counters
+        // only per-CPU operations write; the domain lives until the section ends.
+        unsafe {
+            percpu::this_cpu_add(
+                scp.wrapping_byte_add(offset_of!(bindings::srcu_ctr, srcu_locks))
+                    .cast(),
+                1,
+            )
+        };
+
+        // `barrier()`: the section's accesses stay after the increment.
+        compiler_fence(SeqCst);
+        scp
+    }
+}
+
+/// `srcu_read_unlock_fast()`, inline where it can be: see the [module documentation](self).
+///
+/// # Safety
+///
+/// `scp` must be what [`read_lock_fast`] returned for `ssp` in this task, not yet passed here.
+#[inline(always)]
+pub unsafe fn read_unlock_fast(ssp: *mut bindings::srcu_struct, scp: *mut bindings::srcu_ctr) {
+    #[cfg(not(srcu_fast_inline))]
+    // SAFETY: By the safety requirements.
+    unsafe {
+        ffi::rbus_helper_srcu_read_unlock_fast(ssp, scp)
+    };
+
+    #[cfg(srcu_fast_inline)]
+    {
+        use super::percpu;
+        use core::{
+            mem::offset_of,
+            sync::atomic::{
+                compiler_fence,
+                Ordering::SeqCst, //
+            }, //
+        };
+
+        let _ = ssp;
+        // `barrier()`: the section's accesses stay before the decrement's increment.
+        compiler_fence(SeqCst);
+
+        // `this_cpu_inc(scp->srcu_unlocks.counter)`, as `__srcu_read_unlock_fast()` does; this
+        // CPU's may differ from the lock's, which the grace period sums over every CPU.
+        //
+        // SAFETY: By the safety requirements `scp` is a per-CPU pointer to one of the live
+        // domain's `srcu_ctr`s, whose counters only per-CPU operations write.
+        unsafe {
+            percpu::this_cpu_add(
+                scp.wrapping_byte_add(offset_of!(bindings::srcu_ctr, srcu_unlocks))
+                    .cast(),
+                1,
+            )
+        };
+    }
+}
 
 /// `init_srcu_struct_fast()` with the name and lockdep class of the caller's choosing, as the
 /// kernel's `__init_srcu_struct()` takes them: only a kernel with lockdep has a class to give.
@@ -128,8 +235,9 @@ impl SrcuFast {
     /// `self` wait forever.
     #[inline]
     pub fn read_lock(&self) -> Guard<'_> {
-        // SAFETY: By the type invariants `inner` is a valid SRCU-fast domain.
-        let scp = unsafe { ffi::rbus_helper_srcu_read_lock_fast(self.raw()) };
+        // SAFETY: By the type invariants `inner` is a valid SRCU-fast domain, which the guard's
+        // lifetime keeps valid until the section ends; the guard is not `Send`.
+        let scp = unsafe { read_lock_fast(self.raw()) };
 
         // INVARIANT: `scp` was returned by `srcu_read_lock_fast()` on this domain.
         Guard {
@@ -198,6 +306,6 @@ impl Drop for Guard<'_> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants `scp` came from `srcu_read_lock_fast()` on this domain
         // and is released exactly once, here.
-        unsafe { ffi::rbus_helper_srcu_read_unlock_fast(self.srcu.raw(), self.scp) };
+        unsafe { read_unlock_fast(self.srcu.raw(), self.scp) };
     }
 }

@@ -243,6 +243,47 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn this_cpu_add_adds_to_one_copy() -> Result {
+        use kernel::{
+            bindings,
+            cpu::{
+                self,
+                CpuId, //
+            },
+            cpumask::Cpumask,
+        };
+
+        // SAFETY: The size and alignment are a `u64`'s, as `alloc_percpu(u64)` passes them.
+        let ptr = unsafe { rbus::ffi::rbus_helper___alloc_percpu(8, 8) }.cast::<u64>();
+        if ptr.is_null() {
+            return Err(ENOMEM);
+        }
+        // The last needs all 64 bits of the addition.
+        for n in [1, 41, 1 << 40] {
+            // SAFETY: `ptr` is a per-CPU `u64`, allocated above, which only this adds to.
+            unsafe { rbus::percpu::this_cpu_add(ptr, n) };
+        }
+
+        // The task may have moved between the additions, but every one went to some CPU's copy,
+        // whole, and no other copy changed: the allocator zeroes them all.
+        //
+        // SAFETY: `__cpu_possible_mask` is set up at boot, long before a module loads.
+        let possible = unsafe { Cpumask::from_raw(&raw const bindings::__cpu_possible_mask) };
+        let mut sum = 0u64;
+        for cpu in (0..cpu::nr_cpu_ids()).filter_map(CpuId::from_u32) {
+            if possible.test(cpu) {
+                // SAFETY: `ptr` is a per-CPU `u64` and `cpu` a possible CPU, which has a copy,
+                // no longer written.
+                sum += unsafe { *rbus::ffi::rbus_helper_per_cpu_ptr(ptr, cpu.as_u32()) };
+            }
+        }
+        // SAFETY: Allocated above and no longer used.
+        unsafe { bindings::free_percpu(ptr.cast()) };
+        assert_eq!(sum, 42 + (1 << 40));
+        Ok(())
+    }
+
     /// Counts its rounds in a shared counter and re-arms until it reaches `stop`.
     struct Rounds {
         count: Arc<AtomicU32>,

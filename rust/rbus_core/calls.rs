@@ -27,7 +27,10 @@ use super::{
         Op, //
     }, //
 };
-use crate::rbus::ffi;
+use crate::rbus::{
+    ffi,
+    srcu, //
+};
 use kernel::{
     bindings,
     prelude::*, //
@@ -37,6 +40,7 @@ use kernel::{
 // the cost of a call (see the README's per-call figures); `core`'s atomics compile to the plain
 // loads and stores that `READ_ONCE()` and `WRITE_ONCE()` are, and are as sound.
 use core::{
+    mem::ManuallyDrop,
     ptr,
     sync::atomic::{
         AtomicBool,
@@ -64,6 +68,14 @@ pub(crate) struct Call {
     held: bool,
 }
 
+/// Why a call could not enter its read-side section.
+enum Refused {
+    /// The child is removed.
+    Removed,
+    /// The host is suspended.
+    Suspended,
+}
+
 impl Call {
     /// Begins a call on `rdev`: see the module documentation. `flags` may hold
     /// `RBUS_CALL_NOWAIT`.
@@ -74,73 +86,114 @@ impl Call {
     /// # Safety
     ///
     /// `rdev` must be a valid child for the duration of the call.
-    // Inlined, as is the rest of the fast path: under TCG every call and return costs tens of
-    // nanoseconds, and the helpers' calls are already three.
+    // Inlined, as is the rest of the fast path: under TCG every call and return costs more than
+    // the protection itself. Resuming the host is out of line, so that the fast path keeps few
+    // registers to save.
     #[inline(always)]
     pub(crate) unsafe fn begin(rdev: *mut ffi::rbus_device, flags: u32) -> Result<Self> {
         // SAFETY: By the safety requirements `rdev` is valid, and it holds a reference on its host
         // until its release, even once removed.
         let host = unsafe { (*rdev).host };
-        // SAFETY: As above; `calls_srcu` lives as long as the host.
-        let ssp = unsafe { &raw mut (*host).calls_srcu };
-        let mut held = false;
-        let err = loop {
-            // SAFETY: The host's domain is initialized from `rbus_host_add()` to its release.
-            let scp = unsafe { ffi::rbus_helper_srcu_read_lock_fast(ssp) };
-            // `srcu_dereference()`: the removal clears `hw` before it waits for the domain.
-            //
-            // SAFETY: `rdev` is valid, and every access to `hw` while the child is added is
-            // atomic.
-            // CAST: `*const T` and `*mut T` have the same layout.
-            let hw = unsafe {
-                AtomicPtr::from_ptr((&raw mut (*rdev).hw).cast::<*mut ffi::rbus_hw_ops>())
-            }
-            .load(Acquire);
-            if hw.is_null() {
-                // SAFETY: Entered above with `scp`.
-                unsafe { ffi::rbus_helper_srcu_read_unlock_fast(ssp, scp) };
-                break ENODEV;
-            }
-            // SAFETY: The host is valid, and only its runtime PM callbacks write the flag, with
-            // an atomic store.
-            let suspended =
-                unsafe { AtomicBool::from_ptr(&raw mut (*host).suspended) }.load(Relaxed);
-            // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
-            if held || cfg!(rbus_break = "skip-pm") || !suspended {
-                // SAFETY: `rdev` is valid.
-                unsafe { Counter::Calls.add(rdev, 1) };
-                // INVARIANT: inside the read-side section with `hw` set, holding the host if
-                // `held`.
-                return Ok(Self {
-                    rdev,
-                    host,
-                    scp,
-                    hw,
-                    held,
-                });
-            }
-            // SAFETY: Entered above with `scp`.
-            unsafe { ffi::rbus_helper_srcu_read_unlock_fast(ssp, scp) };
-            if flags & ffi::RBUS_CALL_NOWAIT != 0 {
-                break EAGAIN;
-            }
-            // SAFETY: The host is valid; the reference keeps it so while the call resumes it
-            // outside the read-side section, and `resume_and_get` may sleep here.
-            let ret = unsafe {
-                bindings::get_device(&raw mut (*host).dev);
-                ffi::rbus_helper_pm_runtime_resume_and_get(&raw mut (*host).dev)
-            };
-            if ret < 0 {
-                // SAFETY: The reference taken above.
-                unsafe { bindings::put_device(&raw mut (*host).dev) };
-                break Error::from_errno(ret);
-            }
-            held = true;
-        };
-        if held {
-            Self::unhold(host);
+        // SAFETY: By the safety requirements `rdev` is valid, and so is its host, as above.
+        match unsafe { Self::enter(rdev, host, false) } {
+            Ok(call) => Ok(call),
+            Err(Refused::Removed) => Err(ENODEV),
+            // SAFETY: As above.
+            Err(Refused::Suspended) => unsafe { Self::resume_and_begin(rdev, host, flags) },
         }
-        Err(err)
+    }
+
+    /// Enters the read-side section of the call on `rdev` and counts it, unless the child is
+    /// removed, or the host suspended and not `held`.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child for the duration of the call, and `host` its host. If
+    /// `held`, the caller holds a reference and a runtime PM usage count of the host, which pass
+    /// to the call.
+    #[inline(always)]
+    unsafe fn enter(
+        rdev: *mut ffi::rbus_device,
+        host: *mut ffi::rbus_host,
+        held: bool,
+    ) -> core::result::Result<Self, Refused> {
+        // SAFETY: By the safety requirements the host is valid; `calls_srcu` lives as long as it.
+        let ssp = unsafe { &raw mut (*host).calls_srcu };
+        // SAFETY: The host's domain is an SRCU-fast one, initialized from `rbus_host_add()` to
+        // its release; the section ends in this task, before the call returns.
+        let scp = unsafe { srcu::read_lock_fast(ssp) };
+        // `srcu_dereference()`: the removal clears `hw` before it waits for the domain.
+        //
+        // SAFETY: `rdev` is valid, and every access to `hw` while the child is added is atomic.
+        // CAST: `*const T` and `*mut T` have the same layout.
+        let hw =
+            unsafe { AtomicPtr::from_ptr((&raw mut (*rdev).hw).cast::<*mut ffi::rbus_hw_ops>()) }
+                .load(Acquire);
+        if hw.is_null() {
+            // SAFETY: Entered above with `scp`.
+            unsafe { srcu::read_unlock_fast(ssp, scp) };
+            return Err(Refused::Removed);
+        }
+        // SAFETY: The host is valid, and only its runtime PM callbacks write the flag, with an
+        // atomic store.
+        let suspended = unsafe { AtomicBool::from_ptr(&raw mut (*host).suspended) }.load(Relaxed);
+        // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
+        if held || cfg!(rbus_break = "skip-pm") || !suspended {
+            // SAFETY: `rdev` is valid.
+            unsafe { Counter::Calls.add(rdev, 1) };
+            // INVARIANT: inside the read-side section with `hw` set, holding the host if `held`.
+            return Ok(Self {
+                rdev,
+                host,
+                scp,
+                hw,
+                held,
+            });
+        }
+        // SAFETY: Entered above with `scp`.
+        unsafe { srcu::read_unlock_fast(ssp, scp) };
+        Err(Refused::Suspended)
+    }
+
+    /// Begins a call on `rdev` whose host is suspended: resumes the host, outside the read-side
+    /// section, since its suspend waits for that section, and holds it active for the call; or,
+    /// with `RBUS_CALL_NOWAIT` in `flags`, fails with `EAGAIN`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Call::enter`], without `held`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn resume_and_begin(
+        rdev: *mut ffi::rbus_device,
+        host: *mut ffi::rbus_host,
+        flags: u32,
+    ) -> Result<Self> {
+        if flags & ffi::RBUS_CALL_NOWAIT != 0 {
+            return Err(EAGAIN);
+        }
+        // SAFETY: The host is valid; the reference keeps it so while the call resumes it outside
+        // the read-side section, and `resume_and_get` may sleep here.
+        let ret = unsafe {
+            bindings::get_device(&raw mut (*host).dev);
+            ffi::rbus_helper_pm_runtime_resume_and_get(&raw mut (*host).dev)
+        };
+        if ret < 0 {
+            // SAFETY: The reference taken above.
+            unsafe { bindings::put_device(&raw mut (*host).dev) };
+            return Err(Error::from_errno(ret));
+        }
+
+        // SAFETY: By the safety requirements; the reference and the usage count taken above
+        // pass to the call.
+        match unsafe { Self::enter(rdev, host, true) } {
+            Ok(call) => Ok(call),
+            // Held, the host counts as active: only the child's removal refuses.
+            Err(_) => {
+                Self::unhold(host);
+                Err(ENODEV)
+            }
+        }
     }
 
     /// The controller's table.
@@ -168,9 +221,21 @@ impl Call {
     }
 }
 
-impl Drop for Call {
+impl Call {
+    /// Runs `f` with the controller's table and its context, then ends the call, as dropping it
+    /// does, but inline: at the kernel's `opt-level=s` the drop glue of `Call` stays a function
+    /// of its own, one more call and return on every call.
     #[inline(always)]
-    fn drop(&mut self) {
+    fn run(self, f: impl FnOnce(&ffi::rbus_hw_ops, *mut c_void) -> c_int) -> c_int {
+        let ret = f(self.hw(), self.ctx());
+        let mut call = ManuallyDrop::new(self);
+        call.release();
+        ret
+    }
+
+    /// Leaves the read-side section and the host. Only [`Call::run`] and the drop call it, once.
+    #[inline(always)]
+    fn release(&mut self) {
         let host = self.host;
         // Keeps an allowed host awake while calls come, with at most one store a jiffy: otherwise
         // the calls only read the line.
@@ -186,10 +251,16 @@ impl Drop for Call {
             unsafe { ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*host).dev) };
         }
         // SAFETY: By the type invariants the section was entered with `scp` on this domain.
-        unsafe { ffi::rbus_helper_srcu_read_unlock_fast(&raw mut (*host).calls_srcu, self.scp) };
+        unsafe { srcu::read_unlock_fast(&raw mut (*host).calls_srcu, self.scp) };
         if self.held {
             Self::unhold(host);
         }
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 
@@ -207,11 +278,23 @@ unsafe fn with_call(
     flags: u32,
     f: impl FnOnce(&ffi::rbus_hw_ops, *mut c_void) -> c_int,
 ) -> c_int {
+    let rdev = context.cast::<ffi::rbus_device>();
     // SAFETY: By the safety requirements `context` is a child, which the table's reference keeps
-    // valid.
-    let ret = match unsafe { Call::begin(context.cast(), flags) } {
-        Ok(call) => f(call.hw(), call.ctx()),
-        Err(e) => e.to_errno(),
+    // valid, and which holds a reference on its host.
+    let host = unsafe { (*rdev).host };
+    // `Call::begin()`, spelt out: a call that began on the fast path and one that had to resume
+    // the host each run `f` in an arm of their own, so that the fast path's call stays in
+    // registers instead of going through the memory the slow path returns it in.
+    //
+    // SAFETY: As above.
+    let ret = match unsafe { Call::enter(rdev, host, false) } {
+        Ok(call) => call.run(f),
+        Err(Refused::Removed) => ENODEV.to_errno(),
+        // SAFETY: As above.
+        Err(Refused::Suspended) => match unsafe { Call::resume_and_begin(rdev, host, flags) } {
+            Ok(call) => call.run(f),
+            Err(e) => e.to_errno(),
+        },
     };
     // SAFETY: As above.
     unsafe { trace::call(context.cast(), op, flags, ret) };

@@ -18,7 +18,10 @@ use super::{
     events::Queue,
     table::Table, //
 };
-use crate::rbus::ffi;
+use crate::rbus::{
+    ffi,
+    percpu, //
+};
 use kernel::{
     bindings,
     cpu::{
@@ -74,14 +77,15 @@ impl Counter {
     /// # Safety
     ///
     /// `rdev` must be a valid child.
-    #[inline]
+    #[inline(always)]
     pub(crate) unsafe fn add(self, rdev: *const ffi::rbus_device, n: u64) {
         // SAFETY: By the safety requirements `rdev` is valid. Its counters are allocated before
         // the child is added and freed with it.
         let counter = self.of(unsafe { (*rdev).stats });
 
-        // SAFETY: `counter` is a per-CPU pointer into the child's counters.
-        unsafe { ffi::rbus_helper_this_cpu_add(counter, n) };
+        // SAFETY: `counter` is a per-CPU pointer into the child's counters, which only this
+        // function writes.
+        unsafe { percpu::this_cpu_add(counter, n) };
     }
 
     /// The counter of `rdev`, summed over every possible CPU.
