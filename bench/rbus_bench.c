@@ -16,8 +16,13 @@
  *                refscale times the pair alone
  *   exported     the bare call plus a call of a trivial function exported
  *                by rbus_core: what crossing into the core costs
- *   inlined      rbus_event_dispatch()'s fast path copied inline
- *   protected    the callback through rbus_event_dispatch()
+ *   inlined      rbus_event_dispatch()'s fast path copied inline, without
+ *                its test of the trace event
+ *   protected    the callback through rbus_event_dispatch(), inline
+ *                (rust/rbus_glue.h), as a C controller calls it
+ *   protected-rust
+ *                the same through rbus_helper_event_dispatch(), as a Rust
+ *                controller calls it: one call into rbus_core more
  *
  * The child calls the bus:
  *   reg-read     a register read through the child-to-bus table, to a
@@ -177,37 +182,51 @@ static int loop_srcu_fast(int n)
 static int loop_exported(int n)
 {
 	const struct rbus_child_ops *ops = READ_ONCE(bench_ops_ptr);
+	struct rbus_device *child = READ_ONCE(bench_child);
 	int i;
 
 	for (i = 0; i < n; i++)
-		ops->event(ops->context, 1, i, rbus_device_addr(bench_child));
+		ops->event(ops->context, 1, i, rbus_device_addr(child));
 	return 0;
 }
 
+/* The child in a register, as @ops is for the bare call, and as a controller has it. */
 static int loop_inlined(int n)
 {
+	struct rbus_device *child = READ_ONCE(bench_child);
 	int i;
 
 	for (i = 0; i < n; i++) {
-		struct srcu_ctr __percpu *scp = srcu_read_lock_fast(bench_child->ssp);
+		struct srcu_ctr __percpu *scp = srcu_read_lock_fast(child->ssp);
 		const struct rbus_child_ops *cops;
 
-		cops = srcu_dereference(bench_child->child_ops, bench_child->ssp);
-		if (cops && !READ_ONCE(bench_child->suspended)) {
+		cops = srcu_dereference(child->child_ops, child->ssp);
+		if (cops && !READ_ONCE(child->suspended)) {
 			cops->event(cops->context, 1, i, 0);
-			this_cpu_inc(bench_child->stats->events_delivered);
+			this_cpu_inc(child->stats->events_delivered);
 		}
-		srcu_read_unlock_fast(bench_child->ssp, scp);
+		srcu_read_unlock_fast(child->ssp, scp);
 	}
 	return 0;
 }
 
 static int loop_protected(int n)
 {
+	struct rbus_device *child = READ_ONCE(bench_child);
 	int i;
 
 	for (i = 0; i < n; i++)
-		rbus_event_dispatch(bench_child, 1, i, 0);
+		rbus_event_dispatch(child, 1, i, 0);
+	return 0;
+}
+
+static int loop_protected_rust(int n)
+{
+	struct rbus_device *child = READ_ONCE(bench_child);
+	int i;
+
+	for (i = 0; i < n; i++)
+		rbus_helper_event_dispatch(child, 1, i, 0);
 	return 0;
 }
 
@@ -306,6 +325,7 @@ static const struct bench_case bench_cases[] = {
 	{ "exported", loop_exported },
 	{ "inlined", loop_inlined },
 	{ "protected", loop_protected },
+	{ "protected-rust", loop_protected_rust },
 	{ "reg-read", loop_reg_read },
 	{ "transfer", loop_transfer, true, (void **)&target_client },
 	{ "queue-transfer", loop_queue_transfer, true, (void **)&target_client },

@@ -28,11 +28,13 @@ RBUS_EXPORT(rbus_device_addr);
 /* power.rs: a child held active by its driver. */
 RBUS_EXPORT(rbus_device_pm_get);
 RBUS_EXPORT(rbus_device_pm_put);
-/* events.rs, calls.rs: a child driver's two interface tables. */
+/* events.rs, calls.rs: a child driver's two interface tables, */
 RBUS_EXPORT(rbus_child_publish);
 RBUS_EXPORT(rbus_child_unpublish);
 RBUS_EXPORT(rbus_child_revoke);
 RBUS_EXPORT(rbus_query_interface);
+/* and the slow path of rbus_event_dispatch(), inline in every controller. */
+RBUS_EXPORT(rbus_event_dispatch_slow);
 /* driver.rs: a child driver's registration. */
 RBUS_EXPORT(rbus_driver_register);
 RBUS_EXPORT(rbus_driver_unregister);

@@ -9,8 +9,10 @@
 #define RBUS_GLUE_H
 
 #include <linux/device.h>
+#include <linux/percpu.h>
 #include <linux/rbus.h>
 #include <linux/srcu.h>
+#include <linux/tracepoint-defs.h>
 
 struct file;
 struct poll_table_struct;
@@ -176,6 +178,17 @@ struct rbus_device *rbus_device_add(struct rbus_host *host, u32 addr,
  */
 void rbus_device_unregister(struct rbus_device *rdev);
 
+/*
+ * The slow path of rbus_event_dispatch(), private to it: Rust
+ * (rust/rbus_core/events.rs). It runs inside the read-side section, with
+ * @ops as read there: -ENODEV for NULL, else it queues or delivers.
+ */
+int rbus_event_dispatch_slow(struct rbus_device *rdev, const struct rbus_child_ops *ops,
+			     u32 kind, u64 seq, u64 payload);
+
+/* The event of rbus_event_dispatch(); the slow path traces it. */
+DECLARE_TRACEPOINT(rbus_event);
+
 /**
  * rbus_device_del() - remove a child, but not wait for its calls yet
  * @rdev: the child, from rbus_device_add(); its driver is unbound first
@@ -234,15 +247,41 @@ void rbus_child_revoke(struct rbus_device *rdev);
  * counted as dropped when the queue is full. While resume delivers the queue,
  * this waits for it, so events stay in order; it may sleep then.
  *
+ * Inline, as srcu_read_lock_fast() is: under TCG a call and its return cost
+ * more than the whole protection (see the README's "Per-call cost"). Every
+ * case but the common one, a published table of an active child with the
+ * event untraced, takes rbus_event_dispatch_slow(). Rust controllers call
+ * rbus_helper_event_dispatch(), which costs them that one call.
+ *
  * Return: 0 when delivered, queued or dropped; -ENODEV when no table is
  * published.
  */
-int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
+static inline int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload)
+{
+	/*
+	 * Neither changes while the child is registered, and ssp is never
+	 * NULL: a child whose controller raises no events has a domain in which
+	 * nothing is published. Both are read before the callback, which may
+	 * write memory, so that nothing is read again after it.
+	 */
+	struct srcu_struct *ssp = rdev->ssp;
+	struct rbus_device_stats __percpu *stats = rdev->stats;
+	const struct rbus_child_ops *ops;
+	struct srcu_ctr __percpu *scp;
+	int ret;
 
-/* The slow path of rbus_event_dispatch(), for a suspended child: Rust. */
-void rbus_event_dispatch_suspended(struct rbus_device *rdev,
-				   const struct rbus_child_ops *ops,
-				   u32 kind, u64 seq, u64 payload);
+	scp = srcu_read_lock_fast(ssp);
+	ops = srcu_dereference(rdev->child_ops, ssp);
+	if (likely(ops && !READ_ONCE(rdev->suspended) && !tracepoint_enabled(rbus_event))) {
+		ops->event(ops->context, kind, seq, payload);
+		this_cpu_inc(stats->events_delivered);
+		ret = 0;
+	} else {
+		ret = rbus_event_dispatch_slow(rdev, ops, kind, seq, payload);
+	}
+	srcu_read_unlock_fast(ssp, scp);
+	return ret;
+}
 
 /* The request queue: rust/rbus_core/queue.rs. */
 struct rbus_client;

@@ -8,3 +8,6 @@
 #define CREATE_TRACE_POINTS
 #define CREATE_RUST_TRACE_POINTS
 #include <trace/events/rbus.h>
+
+/* Controllers test it in the inline rbus_event_dispatch() (rust/rbus_glue.h). */
+EXPORT_TRACEPOINT_SYMBOL_GPL(rbus_event);

@@ -121,6 +121,8 @@ ROWS = [
     ("kernel child calls the bus, ops table: `reg_read`", "A", "reg-read", "bare", (1, 2)),
     ("kernel child calls the bus, ops table: 64-byte `transfer`", "A", "transfer", "bare", (1,)),
     ("the bus calls the child: protected event dispatch", "A", "protected", "bare", (1, 2)),
+    ("  the same from a Rust controller (one call more)", "A", "protected-rust", "bare",
+     (1, 2)),
     ("kernel child: the same transfer through the request queue, waiting", "B",
      "queue-transfer", "bare", (1,)),
     ("user-mode driver: one submit + one `read` (round trip)", "B", "round-trip", "pipe", (1,)),
@@ -243,6 +245,13 @@ def targets(bench, out):
     for n in (1, 2):
         target(out, results, f"child-to-bus `reg_read` x the protected call, {n} caller(s)",
                bench.ratios(key("reg-read", callers=n), key("protected", callers=n)), 2.0)
+    for n in (1, 2):
+        r = bench.ratios(key("protected-rust", callers=n), key("refscale-srcu-fast", callers=n),
+                         minus=key("bare", callers=n))
+        if r:
+            out.append(f"- the same overhead from a Rust controller, through the exported "
+                       f"helper, {n} caller(s): {statistics.median(r):.2f} x `srcu-fast` "
+                       f"(the C interface is what the target judges)")
     target(out, results, "protected call x refscale `refcnt`, 2 callers",
            bench.ratios(key("protected", callers=2), key("refscale-refcnt", callers=2)), 1.0,
            strict=True)

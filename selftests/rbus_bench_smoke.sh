@@ -56,9 +56,9 @@ else
 fi
 
 log=$(bench_log)
-gone=$(missing "bare srcu-fast exported inlined protected reg-read transfer queue-transfer
+gone=$(missing "bare srcu-fast exported inlined protected protected-rust reg-read transfer queue-transfer
 		i2c-direct i2c-kernel" "$log" 1)
-gone="$gone$(missing "bare srcu-fast exported inlined protected reg-read" "$log" 2)"
+gone="$gone$(missing "bare srcu-fast exported inlined protected protected-rust reg-read" "$log" 2)"
 if [ -z "$gone" ] && echo "$log" | grep -q 'rbus_bench: done'; then
 	ktap_test_pass "rbus_bench printed every figure"
 else

@@ -163,7 +163,10 @@ struct rbus_device {
 	u32 addr;
 	/* NUL-terminated compatible string the device was created with. */
 	char compatible[RBUS_COMPATIBLE_SIZE];
-	/* The controller's SRCU-fast domain, or NULL if it raises no events. */
+	/*
+	 * The controller's SRCU-fast domain; if it raises no events, its
+	 * host's calls_srcu, in which no table is ever published.
+	 */
 	struct srcu_struct *ssp;
 	/* The published table, or NULL; readers hold @ssp. */
 	const struct rbus_child_ops __rcu *child_ops;

@@ -11,6 +11,7 @@
 
 struct device;
 struct device_driver;
+struct rbus_device;
 struct srcu_ctr;
 struct srcu_struct;
 struct wait_queue_head;
@@ -31,6 +32,9 @@ void rbus_helper_this_cpu_add(u64 __percpu *ptr, u64 val);
 /* Exported: the SRCU-fast domains of other modules use them too. */
 struct srcu_ctr __percpu *rbus_helper_srcu_read_lock_fast(struct srcu_struct *ssp);
 void rbus_helper_srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr __percpu *scp);
+
+/* Exported: Rust controllers are other modules. */
+int rbus_helper_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
 bool rbus_helper_waitqueue_active(struct wait_queue_head *wq_head);
 

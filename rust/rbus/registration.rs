@@ -250,7 +250,9 @@ impl<H: Hardware> Registration<H> {
             return Err(ENODEV);
         }
         // SAFETY: By the type invariants the device is registered.
-        to_result(unsafe { ffi::rbus_event_dispatch(self.rdev.as_ptr(), kind, seq, payload) })
+        to_result(unsafe {
+            ffi::rbus_helper_event_dispatch(self.rdev.as_ptr(), kind, seq, payload)
+        })
     }
 }
 

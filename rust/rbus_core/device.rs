@@ -202,7 +202,12 @@ unsafe fn add(
     }
     // CAST: `rbus_helper___alloc_percpu()` returned room for one `struct rbus_device_stats`.
     rdev.stats = stats.cast();
-    rdev.ssp = ssp;
+    rdev.ssp = if ssp.is_null() {
+        // SAFETY: By the safety requirements `host` is valid.
+        unsafe { events::no_events_domain(host) }
+    } else {
+        ssp
+    };
     rdev.hw_ctx = hw_ctx;
     // Nothing reads `hw` before the child is added, so this needs no more than the plain store
     // `RCU_INIT_POINTER()` makes.

@@ -7,11 +7,12 @@
 //!
 //! Child drivers live in other modules, in Rust or in C, so they publish and unpublish through
 //! `rbus_child_publish()` and `rbus_child_unpublish()`, which `rust/exports.c` exports, and
-//! controllers raise events through `rbus_event_dispatch()`, whose fast path stays C
-//! (`rust/rbus_dispatch.c`, for its cost) and calls the slow path here. The table is read inside a
-//! read-side section of the controller's SRCU-fast domain, `ssp`: unpublishing clears it, then
-//! waits for that domain's grace period, so once it returns no call into the table is running and
-//! none can start. The bus type unpublishes whatever table is left before a driver's `remove`.
+//! controllers raise events through `rbus_event_dispatch()`, whose fast path is inline in
+//! `rust/rbus_glue.h`, as `srcu_read_lock_fast()` is, for its cost; it calls the slow path here.
+//! The table is read inside a read-side section of the controller's SRCU-fast domain, `ssp`:
+//! unpublishing clears it, then waits for that domain's grace period, so once it returns no call
+//! into the table is running and none can start. The bus type unpublishes whatever table is left
+//! before a driver's `remove`.
 //! A controller about to remove all its children revokes every table first
 //! (`rbus_child_revoke()`): each revoke clears the table and notes the grace period that must
 //! pass, and each unbind then waits for it unless it is over, so the controller's unbind waits
@@ -218,7 +219,7 @@ unsafe fn flush(rdev: *mut ffi::rbus_device) {
 unsafe fn child_ops<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<*const ffi::rbus_child_ops> {
     // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its `child_ops`.
     // Every other access to it is atomic too, or a `READ_ONCE()` (`srcu_dereference()` in
-    // `rust/rbus_dispatch.c` and in C's benchmark).
+    // `rbus_event_dispatch()` and in C's benchmark).
     unsafe { Atomic::from_ptr(&raw mut (*rdev).child_ops) }
 }
 
@@ -252,7 +253,7 @@ unsafe fn resume_lock<'a>(rdev: *mut ffi::rbus_device) -> &'a Mutex<()> {
 /// `rdev` must be a valid child for `'a`.
 unsafe fn suspended<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<bool> {
     // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its flag. Every
-    // other access to it is atomic too, or a `READ_ONCE()` (in `rust/rbus_dispatch.c` and
+    // other access to it is atomic too, or a `READ_ONCE()` (in `rbus_event_dispatch()` and
     // C's benchmark).
     unsafe { Atomic::from_ptr(&raw mut (*rdev).suspended) }
 }
@@ -268,6 +269,19 @@ unsafe fn resuming<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<bool> {
     unsafe { Atomic::from_ptr(&raw mut (*rdev).resuming) }
 }
 
+/// The domain a child gets in `ssp` when its controller raises no events: its host's calls
+/// domain, which outlives it. Nothing is ever published in it, so `rbus_event_dispatch()` finds
+/// no table there and fails with `-ENODEV`, and its inline fast path needs no test of its own for
+/// a child without a domain.
+///
+/// # Safety
+///
+/// `host` must be a valid host.
+pub(crate) unsafe fn no_events_domain(host: *mut ffi::rbus_host) -> *mut bindings::srcu_struct {
+    // SAFETY: By the safety requirements `host` is valid.
+    unsafe { &raw mut (*host).calls_srcu }
+}
+
 /// The domain of `rdev`, in which its published table is read, or `None` if its controller
 /// raises no events.
 ///
@@ -277,10 +291,11 @@ unsafe fn resuming<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<bool> {
 /// `rbus_device_unregister()` returns.
 #[inline(always)]
 unsafe fn domain<'a>(rdev: *mut ffi::rbus_device) -> Option<&'a SrcuFast> {
-    // SAFETY: By the safety requirements `rdev` is valid; `ssp` is set before the child is added
-    // and never changes.
-    let ssp = unsafe { (*rdev).ssp };
-    if ssp.is_null() {
+    // SAFETY: By the safety requirements `rdev` is valid; `ssp` and `host` are set before the
+    // child is added and never change, and the child holds a reference on its host.
+    let (ssp, host) = unsafe { ((*rdev).ssp, (*rdev).host) };
+    // SAFETY: As above, `host` is valid.
+    if ssp == unsafe { no_events_domain(host) } {
         return None;
     }
 
@@ -526,7 +541,7 @@ unsafe fn deliver(
     unsafe { Counter::EventsDelivered.add(rdev, 1) };
 }
 
-/// The slow path of `rbus_event_dispatch()`, for a suspended child: queues `ev`, or counts it as
+/// Delivers `ev` through `ops`, unless the child is suspended: then queues it, or counts it as
 /// dropped when the queue is full. While resume delivers the queue, waits for it, then delivers
 /// `ev` after the queued ones.
 ///
@@ -535,7 +550,7 @@ unsafe fn deliver(
 /// As for `deliver()`.
 #[cold]
 #[inline(never)]
-unsafe fn dispatch_suspended(
+unsafe fn dispatch_slow(
     rdev: *mut ffi::rbus_device,
     ops: *const ffi::rbus_child_ops,
     ev: ffi::rbus_event,
@@ -575,25 +590,30 @@ unsafe fn dispatch_suspended(
     unsafe { deliver(rdev, ops, ev) };
 }
 
-/// The slow path of `rbus_event_dispatch()` (`rust/rbus_dispatch.c`), which calls it when the
-/// child is suspended: see [`dispatch_suspended`].
+/// The slow path of `rbus_event_dispatch()`, inline in `rust/rbus_glue.h`, which calls it when
+/// no table is published, the child is suspended or the `rbus_event` trace event is enabled.
+/// Returns `-ENODEV` for a null `ops`, else `0`: see [`dispatch_slow`].
 ///
 /// # Safety
 ///
 /// `rdev` must be a registered child, and `ops` its table as read inside a read-side section of
 /// its domain that lasts the call.
 #[no_mangle]
-unsafe extern "C" fn rbus_event_dispatch_suspended(
+unsafe extern "C" fn rbus_event_dispatch_slow(
     rdev: *mut ffi::rbus_device,
     ops: *const ffi::rbus_child_ops,
     kind: u32,
     seq: u64,
     payload: u64,
-) {
+) -> c_int {
+    if ops.is_null() {
+        return ENODEV.to_errno();
+    }
     let ev = ffi::rbus_event { kind, seq, payload };
 
-    // SAFETY: By the safety requirements, which are `dispatch_suspended()`'s.
-    unsafe { dispatch_suspended(rdev, ops, ev) };
+    // SAFETY: By the safety requirements, which are `dispatch_slow()`'s, since `ops` is not null.
+    unsafe { dispatch_slow(rdev, ops, ev) };
+    0
 }
 
 /// D0 exit of the events of `rdev`: from here on they wait in the queue. Sets the flag, then

@@ -5,8 +5,8 @@
 //! C header: [`include/trace/events/rbus.h`](../../include/trace/events/rbus.h)
 //!
 //! Each wrapper costs a patched no-op while its event is disabled (see `rust/rbus/tracepoint.rs`).
-//! The fast path of event dispatch, which is C (`rust/rbus_dispatch.c`), calls
-//! `trace_rbus_event()` itself.
+//! The fast path of event dispatch, inline in `rust/rbus_glue.h`, takes the slow path of
+//! `events.rs` while `rbus_event` is enabled, which traces the event here.
 
 use crate::rbus::{
     ffi,
