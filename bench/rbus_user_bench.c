@@ -43,7 +43,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +54,8 @@
 #include <linux/i2c-dev.h>
 #include <linux/rbus.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static const char *channel_path;
 static const char *i2c_path;
 static struct rbus_req reqs[RBUS_SUBMIT_MAX];
@@ -63,7 +64,7 @@ static struct rbus_record recs[RBUS_SUBMIT_MAX];
 /* The fds a case's operation works on, set up before its loop. */
 static int fd, fd2;
 static unsigned int batch;
-static uint8_t i2c_ptr, i2c_byte;
+static __u8 i2c_ptr, i2c_byte;
 static struct i2c_msg i2c_msgs[2] = {
 	{ .addr = 0x50, .len = 1, .buf = &i2c_ptr },
 	{ .addr = 0x50, .flags = I2C_M_RD, .len = 1, .buf = &i2c_byte },
@@ -146,7 +147,7 @@ static void op_pipe(void)
 
 static void op_eventfd(void)
 {
-	uint64_t v = 1;
+	__u64 v = 1;
 
 	if (write(fd, &v, sizeof(v)) != sizeof(v) || read(fd, &v, sizeof(v)) != sizeof(v))
 		die("eventfd io");
@@ -303,7 +304,7 @@ int main(int argc, char **argv)
 		reqs[i] = (struct rbus_req){ .id = i, .op = RBUS_OP_TRANSFER,
 					     .tx_len = RBUS_DATA_MAX, .rx_len = RBUS_DATA_MAX };
 	for (long run = 1; run <= runs; run++) {
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 			const struct bench_case *c = &cases[i];
 			double ns;
 
@@ -314,7 +315,8 @@ int main(int argc, char **argv)
 				printf("rbus_bench: batch batch=%u callers=1 run=%ld ns=%.1f\n",
 				       c->batch, run, ns);
 			else
-				printf("rbus_bench: %s callers=1 run=%ld ns=%.1f\n", c->name, run, ns);
+				printf("rbus_bench: %s callers=1 run=%ld ns=%.1f\n", c->name, run,
+				       ns);
 			fflush(stdout);
 		}
 	}
