@@ -154,8 +154,9 @@ check:
 	@scripts/check.sh
 
 # The stress tests at 2,500 cycles each and 1,000,000 fuzzer calls, not part
-# of CI. 10,000 cycles would take about 5 hours under TCG: from the per-test
-# times of `make check`, 2,500 fit in about 105 minutes.
+# of CI. 10,000 cycles would take about 5 hours under TCG. 2,500 have not yet
+# run whole: a first run on a busy machine did 4 of 17 programs in 70
+# minutes (README, Reliability).
 soak:
 	@RBUS_STRESS_CYCLES=2500 RBUS_FUZZ_OPS=1000000 RBUS_FUZZ_SEED=random RBUS_KSFT_TIMEOUT=14400 \
 		RBUS_CHECK_TIMEOUT=21600 scripts/check.sh
