@@ -39,6 +39,7 @@ cmdline+=" kfence.sample_interval=10"
 cmdline+=" slub_debug=P"
 # Test knobs reach the guest's init, and so the tests, as environment.
 [ -n "${RBUS_STRESS_CYCLES:-}" ] && cmdline+=" RBUS_STRESS_CYCLES=$RBUS_STRESS_CYCLES"
+[ -n "${RBUS_I2C_CYCLES:-}" ] && cmdline+=" RBUS_I2C_CYCLES=$RBUS_I2C_CYCLES"
 [ -n "${RBUS_CHANNEL_REQUESTS:-}" ] && cmdline+=" RBUS_CHANNEL_REQUESTS=$RBUS_CHANNEL_REQUESTS"
 [ -n "${RBUS_FUZZ_OPS:-}" ] && cmdline+=" RBUS_FUZZ_OPS=$RBUS_FUZZ_OPS"
 [ -n "${RBUS_FUZZ_SEED:-}" ] && cmdline+=" RBUS_FUZZ_SEED=$RBUS_FUZZ_SEED"
