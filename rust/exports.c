@@ -49,9 +49,8 @@ RBUS_EXPORT(rbus_client_read_user);
 RBUS_EXPORT(rbus_client_poll);
 RBUS_EXPORT(rbus_client_info);
 RBUS_EXPORT(rbus_device_post_event);
-/* and a request's bytes, read length and completion, for its controller. */
-RBUS_EXPORT(rbus_request_tx);
-RBUS_EXPORT(rbus_request_rx_len);
+/* and a request's bytes and completion, for its controller. */
+RBUS_EXPORT(rbus_request_get_io);
 RBUS_EXPORT(rbus_request_complete);
 /* chardev.rs: a user-mode child driver's char device. */
 RBUS_EXPORT(rbus_chardev_register);

@@ -301,8 +301,23 @@ __poll_t rbus_client_poll(struct rbus_client *client, struct file *file,
 int rbus_client_info(struct rbus_client *client, struct rbus_info *info);
 void rbus_device_post_event(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
-const u8 *rbus_request_tx(const struct rbus_request *req, u32 *len);
-u32 rbus_request_rx_len(const struct rbus_request *req);
+/**
+ * struct rbus_request_io - a request's bytes, for the controller that holds it
+ * @tx: the bytes to write
+ * @rx: a buffer of @rx_len bytes for the answer, the controller's until it
+ *	completes the request. An answer written there and passed to
+ *	rbus_request_complete() as is, is not copied
+ * @tx_len: the number of bytes at @tx, at most %RBUS_DATA_MAX
+ * @rx_len: the number of bytes to read back, at most %RBUS_DATA_MAX
+ */
+struct rbus_request_io {
+	const u8 *tx;
+	u8 *rx;
+	u32 tx_len;
+	u32 rx_len;
+};
+
+void rbus_request_get_io(struct rbus_request *req, struct rbus_request_io *io);
 void rbus_request_complete(struct rbus_request *req, int status, const u8 *rx, u32 len);
 
 /* The char devices of user-mode drivers: rust/rbus_core/chardev.rs. */

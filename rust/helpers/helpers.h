@@ -14,13 +14,11 @@ struct device_driver;
 struct rbus_device;
 struct srcu_ctr;
 struct srcu_struct;
-struct wait_queue_head;
 
 int rbus_helper_device_match_driver_override(struct device *dev,
 					     const struct device_driver *drv);
 
 void rbus_helper_pm_suspend_ignore_children(struct device *dev, bool enable);
-void rbus_helper_pm_runtime_get_noresume(struct device *dev);
 void rbus_helper_pm_runtime_mark_last_busy(struct device *dev);
 int rbus_helper_pm_runtime_put_autosuspend(struct device *dev);
 int rbus_helper_pm_runtime_resume_and_get(struct device *dev);
@@ -35,7 +33,5 @@ void rbus_helper_srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr 
 
 /* Exported: Rust controllers are other modules. */
 int rbus_helper_event_dispatch(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
-
-bool rbus_helper_waitqueue_active(struct wait_queue_head *wq_head);
 
 #endif /* RBUS_HELPERS_H */

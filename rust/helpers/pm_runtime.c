@@ -9,11 +9,6 @@ void rbus_helper_pm_suspend_ignore_children(struct device *dev, bool enable)
 	pm_suspend_ignore_children(dev, enable);
 }
 
-void rbus_helper_pm_runtime_get_noresume(struct device *dev)
-{
-	pm_runtime_get_noresume(dev);
-}
-
 void rbus_helper_pm_runtime_mark_last_busy(struct device *dev)
 {
 	pm_runtime_mark_last_busy(dev);

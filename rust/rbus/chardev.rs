@@ -6,12 +6,12 @@
 //!
 //! 7.3's `miscdevice` has no `poll`, takes only a `'static` name, has no parent and lives in
 //! `/sys/class/misc`. A [`CharDev`] is a device of class `rbus-dev` under the child, with a
-//! `cdev`, as i2c-dev has. Each open file gets its own [`FileOps`] value from [`FileOps::open`];
-//! it is dropped when the file is released.
+//! `cdev`, as i2c-dev has. Each open file owns what [`FileOps::open`] gives it, a
+//! [`FileOps::Ptr`] as `miscdevice`'s `Ptr`, until it is released.
 //!
 //! Dropping the [`CharDev`] stops new opens and waits for running ones, so the device data may
-//! go then. Open files keep their own value, which must stay valid by itself (it typically holds
-//! a [`super::requests::Client`], which the bus core revokes on unbind). No grace period is
+//! go then. Open files keep their own value, which must stay valid by itself (it typically is or
+//! holds a [`super::requests::Client`], which the bus core revokes on unbind). No grace period is
 //! waited for anywhere, on unbind or on close.
 
 use super::{
@@ -33,6 +33,7 @@ use kernel::{
         c_void, //
     },
     prelude::*,
+    types::ForeignOwnable,
     uaccess::UserPtr,
     ThisModule, //
 };
@@ -54,23 +55,37 @@ impl PollTable<'_> {
     }
 }
 
-/// The operations of the files of a [`CharDev`]; each open file owns one value.
+/// The operations of the files of a [`CharDev`], as `kernel::miscdevice::MiscDevice`'s.
 pub trait FileOps: Sized + Send + Sync + 'static {
     /// The data of the char device, given to every `open`.
     type Data: Send + Sync;
 
+    /// What an open file owns: a `KBox` of its state, or a handle that owns its state itself,
+    /// such as a [`super::requests::Client`], which spares the file an allocation of its own.
+    type Ptr: ForeignOwnable + Send + Sync;
+
     /// Opens a file. Runs under the char device's lock: it must not wait for the device's unbind.
-    fn open(data: &Self::Data) -> Result<KBox<Self>>;
+    fn open(data: &Self::Data) -> Result<Self::Ptr>;
 
     /// `read()` into the user buffer `buf` of `len` bytes; waits unless `nonblock`.
-    fn read(&self, buf: UserPtr, len: usize, nonblock: bool) -> Result<usize>;
+    fn read(
+        file: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        buf: UserPtr,
+        len: usize,
+        nonblock: bool,
+    ) -> Result<usize>;
 
     /// `ioctl()`; `arg` is a user pointer or a value, as `cmd` says. Unknown commands are
     /// `ENOTTY`.
-    fn ioctl(&self, cmd: u32, arg: usize, nonblock: bool) -> Result<isize>;
+    fn ioctl(
+        file: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        cmd: u32,
+        arg: usize,
+        nonblock: bool,
+    ) -> Result<isize>;
 
     /// `poll()`: the ready mask, after registering with `table` what to wait on.
-    fn poll(&self, table: &PollTable<'_>) -> u32;
+    fn poll(file: <Self::Ptr as ForeignOwnable>::Borrowed<'_>, table: &PollTable<'_>) -> u32;
 }
 
 /// The char device `/dev/rbus-<bus>-<addr>` of a bound child.
@@ -121,22 +136,24 @@ impl<T: FileOps> CharDev<T> {
         // `drop` takes before `data` goes.
         let data = unsafe { &*data.cast::<T::Data>() };
         match T::open(data) {
-            Ok(file) => KBox::into_raw(file).cast(),
+            Ok(file) => file.into_foreign(),
             Err(e) => e.to_ptr(),
         }
     }
 
     extern "C" fn release_callback(file: *mut c_void) {
-        // SAFETY: `file` came from `KBox::into_raw` in `open_callback`; release is its last use.
-        drop(unsafe { KBox::from_raw(file.cast::<T>()) });
+        // SAFETY: `file` came from `into_foreign()` in `open_callback`; release is its last use.
+        drop(unsafe { <T::Ptr as ForeignOwnable>::from_foreign(file) });
     }
 
     /// # Safety
     ///
-    /// `file` must be the private pointer of an open file, from `open_callback`.
-    unsafe fn file<'a>(file: *mut c_void) -> &'a T {
-        // SAFETY: By the safety requirements; it lives until `release_callback`.
-        unsafe { &*file.cast::<T>() }
+    /// `file` must be the private pointer of an open file, from `open_callback`, and `'a` end
+    /// before its release.
+    unsafe fn file<'a>(file: *mut c_void) -> <T::Ptr as ForeignOwnable>::Borrowed<'a> {
+        // SAFETY: By the safety requirements `file` came from `into_foreign()`, and lives until
+        // `release_callback`, which no other callback of the file overlaps.
+        unsafe { <T::Ptr as ForeignOwnable>::borrow(file) }
     }
 
     extern "C" fn read_callback(
@@ -145,9 +162,9 @@ impl<T: FileOps> CharDev<T> {
         len: usize,
         nonblock: bool,
     ) -> isize {
-        // SAFETY: The bus core passes an open file's private pointer.
+        // SAFETY: The bus core passes an open file's private pointer, for the call.
         let file = unsafe { Self::file(file) };
-        match file.read(UserPtr::from_ptr(buf.cast()), len, nonblock) {
+        match T::read(file, UserPtr::from_ptr(buf.cast()), len, nonblock) {
             Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
             Err(e) => e.to_errno() as isize,
         }
@@ -159,9 +176,9 @@ impl<T: FileOps> CharDev<T> {
         arg: c_ulong,
         nonblock: bool,
     ) -> c_long {
-        // SAFETY: The bus core passes an open file's private pointer.
+        // SAFETY: The bus core passes an open file's private pointer, for the call.
         let file = unsafe { Self::file(file) };
-        match file.ioctl(cmd, arg, nonblock) {
+        match T::ioctl(file, cmd, arg, nonblock) {
             Ok(n) => n as c_long,
             Err(e) => e.to_errno() as c_long,
         }
@@ -172,13 +189,16 @@ impl<T: FileOps> CharDev<T> {
         raw_file: *mut bindings::file,
         pt: *mut bindings::poll_table_struct,
     ) -> u32 {
-        // SAFETY: The bus core passes an open file's private pointer.
+        // SAFETY: The bus core passes an open file's private pointer, for the call.
         let file = unsafe { Self::file(file) };
-        file.poll(&PollTable {
-            file: raw_file,
-            pt,
-            _lifetime: PhantomData,
-        })
+        T::poll(
+            file,
+            &PollTable {
+                file: raw_file,
+                pt,
+                _lifetime: PhantomData,
+            },
+        )
     }
 }
 

@@ -20,7 +20,9 @@ use super::{
     Device, //
 };
 use core::{
+    marker::PhantomData,
     mem::ManuallyDrop,
+    ops::Deref,
     ptr::NonNull, //
 };
 use kernel::{
@@ -29,6 +31,7 @@ use kernel::{
         to_result, //
     },
     prelude::*,
+    types::ForeignOwnable,
     uaccess::UserPtr, //
 };
 
@@ -89,6 +92,9 @@ impl Client {
     /// Each request is copied as `copy_struct_from_user()` does and checked before any is
     /// queued: `EINVAL` for a bad request, count or size, `E2BIG` for a non-zero tail beyond
     /// [`uapi::Req`], `EFAULT` for a bad pointer; otherwise as [`Client::submit`].
+    // Inline, as `read_user`: a round trip is two of these calls, and each call and return costs
+    // tens of nanoseconds under TCG.
+    #[inline(always)]
     pub fn submit_user(
         &self,
         reqs: UserPtr,
@@ -107,7 +113,9 @@ impl Client {
                 nonblock,
             )
         };
-        to_result(ret)?;
+        if ret < 0 {
+            return Err(Error::from_errno(ret));
+        }
         Ok(ret.unsigned_abs() as usize)
     }
 
@@ -133,6 +141,7 @@ impl Client {
     ///
     /// Fails with `EINVAL` if `len` holds no record and `EFAULT` if `buf` is bad; a record that
     /// could not be copied stays first.
+    #[inline(always)]
     pub fn read_user(&self, buf: UserPtr, len: usize, nonblock: bool) -> Result<usize> {
         // SAFETY: By the type invariants the client is open; the C side copies with
         // `copy_to_user()`, which checks the user pointer.
@@ -185,14 +194,70 @@ unsafe impl Send for Client {}
 // SAFETY: As above; concurrent calls on one client are allowed.
 unsafe impl Sync for Client {}
 
-/// A request the controller holds: it completes it exactly once, with [`HwRequest::complete`].
-/// Dropping it completes it with `EIO`.
+/// A [`Client`] borrowed from the pointer [`ForeignOwnable::into_foreign`] gave, as an open file
+/// holds it: see [`super::chardev::FileOps::Ptr`].
+pub struct ClientRef<'a> {
+    client: ManuallyDrop<Client>,
+    _borrow: PhantomData<&'a Client>,
+}
+
+impl Deref for ClientRef<'_> {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+// SAFETY: `into_foreign` gives the pointer `rbus_client_open()` returned, which is not null and
+// at least byte aligned; `from_foreign` and `borrow` take it back, the first as the only owner,
+// as their callers promise.
+unsafe impl ForeignOwnable for Client {
+    const FOREIGN_ALIGN: usize = 1;
+
+    type Borrowed<'a> = ClientRef<'a>;
+    type BorrowedMut<'a> = ClientRef<'a>;
+
+    fn into_foreign(self) -> *mut c_void {
+        ManuallyDrop::new(self).raw.as_ptr().cast()
+    }
+
+    unsafe fn from_foreign(ptr: *mut c_void) -> Self {
+        // INVARIANT: By the safety requirements `ptr` came from `into_foreign`, so from
+        // `rbus_client_open()`, and the client is not closed: closing needs this value.
+        Self {
+            // SAFETY: `into_foreign` never gives null.
+            raw: unsafe { NonNull::new_unchecked(ptr.cast()) },
+        }
+    }
+
+    unsafe fn borrow<'a>(ptr: *mut c_void) -> ClientRef<'a> {
+        ClientRef {
+            // SAFETY: By the safety requirements `ptr` came from `into_foreign` and is not taken
+            // back before `'a` ends; the `ManuallyDrop` never closes it.
+            client: ManuallyDrop::new(unsafe { Self::from_foreign(ptr) }),
+            _borrow: PhantomData,
+        }
+    }
+
+    unsafe fn borrow_mut<'a>(ptr: *mut c_void) -> ClientRef<'a> {
+        // SAFETY: As for `borrow`; a client is used through shared references only.
+        unsafe { Self::borrow(ptr) }
+    }
+}
+
+/// A request the controller holds: it completes it exactly once, with [`HwRequest::complete`] or
+/// [`HwRequest::complete_in_place`]. Dropping it completes it with `EIO`.
 ///
 /// # Invariants
 ///
-/// `raw` is a request handed to the controller, whose reference this owns.
+/// `raw` is a request handed to the controller, whose reference this owns; `io` holds its bytes,
+/// as `rbus_request_get_io()` gave them: `tx_len` bytes at `tx`, which do not change while the
+/// controller holds the request, and `rx_len` bytes at `rx`, which only this controller uses
+/// until it completes the request.
 pub struct HwRequest {
     raw: NonNull<ffi::rbus_request>,
+    io: ffi::rbus_request_io,
 }
 
 impl HwRequest {
@@ -201,27 +266,47 @@ impl HwRequest {
     /// # Safety
     ///
     /// `raw` must be a request the bus core handed to the controller, not completed yet.
+    #[inline(always)]
     pub(crate) unsafe fn from_raw(raw: *mut ffi::rbus_request) -> Option<Self> {
-        // INVARIANT: By the safety requirements.
-        NonNull::new(raw).map(|raw| Self { raw })
+        let raw = NonNull::new(raw)?;
+        let mut io = ffi::rbus_request_io {
+            tx: core::ptr::null(),
+            rx: core::ptr::null_mut(),
+            tx_len: 0,
+            rx_len: 0,
+        };
+        // SAFETY: By the safety requirements `raw` is a request the controller holds, and `io`
+        // is valid for writes.
+        unsafe { ffi::rbus_request_get_io(raw.as_ptr(), &mut io) };
+        // INVARIANT: By the safety requirements, and `io` is what the bus core gave.
+        Some(Self { raw, io })
     }
 
     /// The bytes to write.
     pub fn tx(&self) -> &[u8] {
-        let mut len = 0;
-        // SAFETY: By the type invariants the request is valid.
-        let tx = unsafe { ffi::rbus_request_tx(self.raw.as_ptr(), &mut len) };
-        if tx.is_null() || len == 0 {
+        if self.io.tx.is_null() || self.io.tx_len == 0 {
             return &[];
         }
-        // SAFETY: The request holds `len` bytes at `tx`, unchanged while it lives.
-        unsafe { core::slice::from_raw_parts(tx, len as usize) }
+        // SAFETY: By the type invariants `tx` holds `tx_len` bytes, unchanged while this lives.
+        unsafe { core::slice::from_raw_parts(self.io.tx, self.io.tx_len as usize) }
     }
 
     /// The number of bytes to read back, at most [`uapi::DATA_MAX`].
     pub fn rx_len(&self) -> usize {
-        // SAFETY: By the type invariants the request is valid.
-        unsafe { ffi::rbus_request_rx_len(self.raw.as_ptr()) as usize }
+        self.io.rx_len as usize
+    }
+
+    /// The bytes to write, and the request's own buffer of [`HwRequest::rx_len`] bytes for the
+    /// answer, which [`HwRequest::complete_in_place`] completes it with, without a copy.
+    pub fn buffers(&mut self) -> (&[u8], &mut [u8]) {
+        let rx = if self.io.rx.is_null() || self.io.rx_len == 0 {
+            &mut []
+        } else {
+            // SAFETY: By the type invariants `rx` holds `rx_len` bytes that only this controller
+            // uses, through `&mut self`, until the request is completed, which consumes `self`.
+            unsafe { core::slice::from_raw_parts_mut(self.io.rx, self.io.rx_len as usize) }
+        };
+        (self.tx(), rx)
     }
 
     /// Completes the request with the bytes read back, or an error. A request that was
@@ -237,6 +322,19 @@ impl HwRequest {
         // consumes; `this` is not dropped, so it is not used again.
         unsafe { ffi::rbus_request_complete(this.raw.as_ptr(), status, rx.as_ptr(), len) };
     }
+
+    /// Completes the request with the first `n` bytes of its own buffer (see
+    /// [`HwRequest::buffers`]), at most [`HwRequest::rx_len`], or an error.
+    #[inline(always)]
+    pub fn complete_in_place(self, result: Result<usize>) {
+        let this = ManuallyDrop::new(self);
+        let (status, len) = match result {
+            Ok(n) => (0, n.min(this.io.rx_len as usize) as u32),
+            Err(e) => (e.to_errno(), 0),
+        };
+        // SAFETY: As in `complete`; the answer is the request's own buffer, of `len` bytes.
+        unsafe { ffi::rbus_request_complete(this.raw.as_ptr(), status, this.io.rx, len) };
+    }
 }
 
 impl Drop for HwRequest {
@@ -251,5 +349,6 @@ impl Drop for HwRequest {
 // SAFETY: Completion is allowed from any thread in process context.
 unsafe impl Send for HwRequest {}
 
-// SAFETY: Shared references only read the request's fixed fields.
+// SAFETY: Shared references only read the bytes to write, which do not change; the answer's
+// buffer needs `&mut self`.
 unsafe impl Sync for HwRequest {}

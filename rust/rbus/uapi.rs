@@ -177,6 +177,8 @@ impl Default for Record {
 // SAFETY: These structs have no padding (asserted above) and any bit pattern is a valid value.
 unsafe impl FromBytes for Req {}
 // SAFETY: As above.
+unsafe impl AsBytes for Req {}
+// SAFETY: As above.
 unsafe impl FromBytes for Submit {}
 // SAFETY: As above.
 unsafe impl FromBytes for Cancel {}
@@ -195,7 +197,31 @@ pub fn read_struct<T: FromBytes>(reader: &mut UserSliceReader, size: usize) -> R
         return Err(EINVAL);
     }
     let value = reader.read::<T>()?;
-    let mut rest = size - known;
+    check_tail(reader, size - known)?;
+    Ok(value)
+}
+
+/// As [`read_struct`], into `dst`, which may be changed even on failure. Inline: a submit reads
+/// each request of its batch with it.
+#[inline(always)]
+pub fn read_struct_into<T: FromBytes + AsBytes>(
+    reader: &mut UserSliceReader,
+    size: usize,
+    dst: &mut T,
+) -> Result {
+    let known = core::mem::size_of::<T>();
+    if size < known {
+        return Err(EINVAL);
+    }
+    reader.read_slice(dst.as_bytes_mut())?;
+    if size > known {
+        check_tail(reader, size - known)?;
+    }
+    Ok(())
+}
+
+/// Reads the `rest` bytes beyond a struct: `E2BIG` unless they are zero.
+fn check_tail(reader: &mut UserSliceReader, mut rest: usize) -> Result {
     while rest > 0 {
         let mut chunk = [0u8; 64];
         let n = rest.min(chunk.len());
@@ -205,5 +231,5 @@ pub fn read_struct<T: FromBytes>(reader: &mut UserSliceReader, size: usize) -> R
         }
         rest -= n;
     }
-    Ok(value)
+    Ok(())
 }

@@ -221,6 +221,26 @@ impl Call {
     }
 }
 
+/// Marks `host` busy for its autosuspend, with at most one store a jiffy: callers mostly only read
+/// the line.
+///
+/// # Safety
+///
+/// `host` must be a valid host.
+#[inline(always)]
+pub(crate) unsafe fn mark_host_busy(host: *mut ffi::rbus_host) {
+    // SAFETY: `jiffies` is the kernel's tick counter, which it only ever updates atomically.
+    let now = unsafe { ptr::read_volatile(&raw const bindings::jiffies) };
+    // SAFETY: By the safety requirements the host is valid, and `busy_jiffies` only ever accessed
+    // atomically.
+    let busy = unsafe { AtomicUsize::from_ptr(&raw mut (*host).busy_jiffies) };
+    if busy.load(Relaxed) != now {
+        busy.store(now, Relaxed);
+        // SAFETY: The host is valid.
+        unsafe { ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*host).dev) };
+    }
+}
+
 impl Call {
     /// Runs `f` with the controller's table and its context, then ends the call, as dropping it
     /// does, but inline: at the kernel's `opt-level=s` the drop glue of `Call` stays a function
@@ -237,19 +257,10 @@ impl Call {
     #[inline(always)]
     fn release(&mut self) {
         let host = self.host;
-        // Keeps an allowed host awake while calls come, with at most one store a jiffy: otherwise
-        // the calls only read the line.
+        // Keeps an allowed host awake while calls come.
         //
-        // SAFETY: `jiffies` is the kernel's tick counter, which it only ever updates atomically.
-        let now = unsafe { ptr::read_volatile(&raw const bindings::jiffies) };
-        // SAFETY: By the type invariants the host is valid, and `busy_jiffies` only ever accessed
-        // atomically.
-        let busy = unsafe { AtomicUsize::from_ptr(&raw mut (*host).busy_jiffies) };
-        if busy.load(Relaxed) != now {
-            busy.store(now, Relaxed);
-            // SAFETY: The host is valid.
-            unsafe { ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*host).dev) };
-        }
+        // SAFETY: By the type invariants the host is valid.
+        unsafe { mark_host_busy(host) };
         // SAFETY: By the type invariants the section was entered with `scp` on this domain.
         unsafe { srcu::read_unlock_fast(&raw mut (*host).calls_srcu, self.scp) };
         if self.held {

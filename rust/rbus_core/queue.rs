@@ -13,20 +13,28 @@
 //! The controller holds each request it was handed as an [`Arc`] of its own, turned into the
 //! `struct rbus_request *` of `rbus_hw_ops.submit` and back by `rbus_request_complete()`. It is
 //! handed over with no lock of the queue held, so a controller may complete a request inside
-//! `submit`, from a work item or from a ticker alike. Its outcome is set once ([`SetOnce`]), so a
-//! reader copies a record out with no lock held.
+//! `submit`, from a work item or from a ticker alike. The winner writes the request's record
+//! under the queue's lock; a reader copies it out, straight to user space, once it has taken the
+//! request off its client's `records`, with no lock held.
+//!
+//! A round trip takes the queue's lock three times: to queue, to complete and to read. Consumed
+//! requests go back to their client's [`Spares`], a lock-free stack, for the next submit, so the
+//! steady state allocates nothing and takes no other lock.
 //!
 //! While the controller holds requests of a child, the queue holds a runtime PM usage count of the
-//! child and one of its host, taken with `pm_runtime_get_noresume()` when the first starts and
-//! dropped, with an autosuspend put, when the controller gives the last back. While the child is
-//! suspended, new requests wait in the queue and an asynchronous resume is requested; resume
-//! starts them. Suspend is refused while the controller holds requests.
+//! child and one of its host, taken when the first starts and dropped, with an autosuspend put,
+//! when the controller gives the last back. While the child is suspended, new requests wait in
+//! the queue and an asynchronous resume is requested; resume starts them. Suspend is refused while
+//! the controller holds requests.
 //!
 //! Controllers and child drivers live in other modules, so they call the `rbus_client_*()` and
 //! `rbus_request_*()` functions here, which `rust/exports.c` exports.
 
 use super::{
-    calls::Call,
+    calls::{
+        mark_host_busy,
+        Call, //
+    },
     device::{
         attr_group,
         attr_ro,
@@ -66,13 +74,13 @@ use kernel::{
         Arc,
         ArcBorrow,
         LockedBy,
-        SetOnce,
         SpinLock, //
     },
     time::{
         Instant,
         Monotonic, //
     },
+    types::ForeignOwnable,
     uaccess::{
         UserPtr,
         UserSlice, //
@@ -80,8 +88,22 @@ use kernel::{
 };
 
 use core::{
+    cell::UnsafeCell,
     mem::size_of,
-    ptr, //
+    ptr,
+    sync::atomic::{
+        AtomicBool,
+        AtomicI32,
+        AtomicPtr,
+        AtomicU32,
+        AtomicU8,
+        Ordering::{
+            Acquire,
+            Relaxed,
+            Release,
+            SeqCst, //
+        }, //
+    }, //
 };
 
 /// The most requests a child holds at once, over all its clients.
@@ -90,9 +112,10 @@ const QUEUE_DEPTH: u32 = ffi::RBUS_QUEUE_DEPTH;
 /// Unread event records a client keeps; newer events are dropped.
 const CLIENT_EVENTS_MAX: u32 = 64;
 
-/// Consumed requests a client keeps for reuse: under TCG an allocation costs microseconds (the
-/// slab's fast path is a 16-byte compare-and-exchange, which TCG runs alone).
-const CLIENT_CACHE: u32 = 64;
+/// Consumed requests a client keeps for reuse: as many as it may have in flight, so that a full
+/// batch allocates nothing either. Under TCG an allocation costs microseconds (the slab's fast
+/// path is a 16-byte compare-and-exchange, which TCG runs alone).
+const CLIENT_SPARES: u32 = QUEUE_DEPTH;
 
 /// `EPOLLIN | EPOLLRDNORM`, which have the values of their `POLL*` twins.
 const POLL_IN: u32 = bindings::POLLIN | bindings::POLLRDNORM;
@@ -102,6 +125,12 @@ const POLL_OUT: u32 = bindings::POLLOUT | bindings::POLLWRNORM;
 
 /// `EPOLLHUP`.
 const POLL_HUP: u32 = bindings::POLLHUP;
+
+/// `-ECANCELED`, a constant: `Error::to_errno()` is a call at `-Os`.
+const STATUS_CANCELED: i32 = -(bindings::ECANCELED as i32);
+
+/// `-ENODEV`.
+const STATUS_NODEV: i32 = -(bindings::ENODEV as i32);
 
 /// The state of a child's request queue, under its lock.
 pub(crate) struct Inner {
@@ -113,6 +142,8 @@ pub(crate) struct Inner {
     count: u32,
     /// Requests the controller holds, completed or not.
     started: u32,
+    /// The jiffy the child was last marked busy for its autosuspend: at most once a jiffy.
+    busy_jiffies: usize,
     /// Suspended: new requests wait for resume.
     held: bool,
     /// Removed: no request is taken any more.
@@ -129,6 +160,17 @@ pub(crate) struct Inner {
     failed: u64,
     /// Events an open client missed.
     events_dropped: u64,
+}
+
+impl Inner {
+    /// Whether the child is due to be marked busy, at most once a jiffy.
+    fn mark_busy(&mut self) -> bool {
+        // SAFETY: `jiffies` is the kernel's tick counter, which it only ever updates atomically.
+        let now = unsafe { ptr::read_volatile(&raw const bindings::jiffies) };
+        let due = self.busy_jiffies != now;
+        self.busy_jiffies = now;
+        due
+    }
 }
 
 /// The request queue of a child, which the child owns from `rbus_device_add()` to its release.
@@ -150,6 +192,7 @@ impl Queue {
                 clients: List::new(),
                 count: 0,
                 started: 0,
+                busy_jiffies: 0,
                 held: false,
                 dead: false,
                 closed: false,
@@ -174,32 +217,32 @@ impl Queue {
         unsafe { &*(*rdev).requests.cast::<Self>() }
     }
 
-    /// Completes `req`, which is on `pending`, with `status`, exactly once: its record goes to its
-    /// client, and the waiters are woken.
-    fn finish(&self, inner: &mut Inner, req: ListArc<Request>, status: i32) {
-        self.finish_with(inner, req, status, Outcome::failed(status));
-    }
-
-    /// As [`Queue::finish`], with the controller's `outcome`.
-    fn finish_with(&self, inner: &mut Inner, req: ListArc<Request>, status: i32, outcome: Outcome) {
-        *req.state.access_mut(inner) = State::Done;
-        if let Some(id) = req.id() {
-            trace::request_complete(&req.client.dev, id, status, req.submitted);
-        }
+    /// Completes `req`, which was on `pending` or is settled by its hand-over, with `status` and,
+    /// for a status of 0, the bytes `rx` read back, exactly once: its record goes to its client,
+    /// and the waiters are woken.
+    #[inline(always)]
+    fn finish(&self, inner: &mut Inner, req: ListArc<Request>, status: i32, rx: &[u8]) {
+        req.set_state(inner, State::Done);
+        // SAFETY: `req` completes now, under the lock `inner` holds.
+        let id = unsafe { req.write_completion(status, rx) };
+        // SAFETY: As above; the stamp was written before the request was queued.
+        let submitted = unsafe { *req.submitted.get() };
+        trace::request_complete(&req.client.dev, id, status, submitted);
         // Submitters and pollers wait for room only while the queue is full.
         let was_full = inner.count >= QUEUE_DEPTH;
         inner.count -= 1;
         match status {
             0 => inner.completed += 1,
-            s if s == ECANCELED.to_errno() => inner.cancelled += 1,
+            STATUS_CANCELED => inner.cancelled += 1,
             _ => inner.failed += 1,
         }
-        req.outcome.populate(outcome);
         let client: *const Client = &*req.client;
         // SAFETY: The request holds its client. On the client's list, the request is only taken
         // off under the queue's lock, which `inner` holds for the rest of this function.
         let client = unsafe { &*client };
-        client.state.access_mut(inner).records.push_back(req);
+        let state = client.state.access_mut(inner);
+        state.records.push_back(req);
+        state.len += 1;
         // Readers, pollers and submitters add themselves to their queue, then check their
         // condition under the lock: testing for waiters under it misses none, and spares an idle
         // queue the wait queue's lock.
@@ -224,7 +267,7 @@ impl Queue {
         }
         inner.pending.push_all_back(&mut kept);
         while let Some(req) = taken.pop_front() {
-            self.finish(inner, req, status);
+            self.finish(inner, req, status, &[]);
         }
     }
 
@@ -233,7 +276,7 @@ impl Queue {
     pub(crate) fn revoke(&self) {
         let mut inner = self.inner.lock();
         inner.closed = true;
-        self.finish_all(&mut inner, ENODEV.to_errno(), |_| true);
+        self.finish_all(&mut inner, STATUS_NODEV, |_| true);
         // Out of `inner` while it is walked, so that each client's state can be reached; back
         // before the lock is dropped.
         let clients = core::mem::take(&mut inner.clients);
@@ -279,23 +322,26 @@ impl Queue {
         // One request a round, so that nothing is allocated: resume is rare, and at most
         // `QUEUE_DEPTH` requests wait.
         loop {
-            let next = {
+            let mut next = Chain::new();
+            {
                 let mut inner = self.inner.lock();
                 inner.held = false;
-                let next = inner
+                let waiting = inner
                     .pending
                     .iter()
-                    .find(|req| *req.state.access(&inner) == State::Waiting)
+                    .find(|req| req.state(&inner) == State::Waiting)
                     .map(Arc::from);
-                let Some(req) = next else {
+                let Some(req) = waiting else {
                     return;
                 };
+                // It stays on `pending`; the controller's reference is another.
+                req.shared.store(true, Relaxed);
                 // SAFETY: By the safety requirements `rdev` is valid.
                 unsafe { start_locked(&mut inner, rdev, &req) };
-                req
-            };
+                next.push_back(req);
+            }
             // SAFETY: By the safety requirements `rdev` is valid, and the request was started.
-            unsafe { hand_over(rdev, Some(next)) };
+            unsafe { hand_over(rdev, next) };
         }
     }
 
@@ -309,51 +355,60 @@ impl Queue {
 
 /// Where a request is.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 enum State {
     /// Queued while the child is suspended.
     Waiting,
     /// The controller has it.
     Started,
-    /// Completed: its record is on its client's list, or read.
+    /// Completed: its record is on its client's list, or read. An event's record is from the
+    /// start.
     Done,
 }
 
-/// What a request or a record carries.
-enum Kind {
-    /// A transfer, as submitted and checked by [`req_valid`].
-    Transfer(uapi::Req),
-    /// A device event.
-    Event { kind: u32, seq: u64, payload: u64 },
-}
-
-/// The outcome of a request: its status and the bytes read back.
-struct Outcome {
-    status: i32,
-    len: u32,
-    data: [u8; uapi::DATA_MAX],
-}
-
-impl Outcome {
-    fn failed(status: i32) -> Self {
-        Self {
-            status,
-            len: 0,
-            data: [0; uapi::DATA_MAX],
-        }
-    }
-}
-
 /// A request, and then its record.
+///
+/// A client reuses its consumed requests (see [`Spares`]), so what one use of a request carries,
+/// its `req` and its `record`, is written again for the next.
+///
+/// # Invariants
+///
+/// - `req` and `submitted` are written only through the only reference to the request, while it
+///   is on no list: one just allocated, or one taken off its client's [`Spares`]. Once queued they
+///   do not change until it is consumed.
+/// - `state` holds a [`State`], changed only under the queue's lock.
+/// - `record` is written through the only reference to the request, as `req` is, or under the
+///   queue's lock by [`Queue::finish`], which completes it, off `pending` or from its hand-over.
+///   It is read only while the request is on its client's `records`, under that lock, or by
+///   whoever took it off them.
+/// - `next` is written only by whoever links the request: a [`Chain`] that owns a reference to
+///   it, or the hand-over that gave it to the controller (see [`hand_over`]).
+/// - `answer` is written only by the controller's completion of the request while `handoff` is
+///   [`HANDOFF_RUNNING`], before it sets [`HANDOFF_ANSWERED`], and read only by the hand-over
+///   that finds [`HANDOFF_ANSWERED`].
 #[pin_data]
 pub(crate) struct Request {
     #[pin]
     links: ListLinks,
+    /// The next request in a [`Chain`], as `Arc::into_foreign()` gives it.
+    next: AtomicPtr<c_void>,
+    /// Where the hand-over of the controller's reference is: `HANDOFF_*`.
+    handoff: AtomicU32,
+    /// The controller's answer, when it completes the request inside `submit`.
+    answer: UnsafeCell<Answer>,
     client: Arc<Client>,
-    kind: Kind,
-    state: LockedBy<State, Inner>,
-    outcome: SetOnce<Outcome>,
-    /// When it was submitted, while its completion is traced.
-    submitted: Option<Instant<Monotonic>>,
+    /// The transfer, as submitted and checked by [`req_valid`]; zero for an event.
+    req: UnsafeCell<uapi::Req>,
+    /// What `read()` returns.
+    record: UnsafeCell<uapi::Record>,
+    /// When it was queued, while its completion is traced.
+    submitted: UnsafeCell<Option<Instant<Monotonic>>>,
+    /// Where it is. An atomic rather than `LockedBy`, whose owner check is a call at `-Os`, and
+    /// several a request: [`Request::state`] and [`Request::set_state`] take the lock's guard.
+    state: AtomicU8,
+    /// Whether the controller holds a reference of its own, besides the list's: see
+    /// [`hand_over`]. Set under the queue's lock, before that reference exists.
+    shared: AtomicBool,
 }
 
 impl_list_arc_safe! {
@@ -363,55 +418,376 @@ impl_list_item! {
     impl ListItem<0> for Request { using ListLinks { self.links }; }
 }
 
+// SAFETY: `req`, `submitted`, `record` and `answer` are only accessed as the type invariants say:
+// each write is ordered with every other access by the queue's lock, by the ownership of the only
+// reference, by the release and acquire of the spares' stack or of `handoff`. The other fields
+// are `Send`.
+unsafe impl Send for Request {}
+
+// SAFETY: As above; the other fields are `Sync`.
+unsafe impl Sync for Request {}
+
+/// No hand-over of the request runs.
+const HANDOFF_NONE: u32 = 0;
+
+/// The controller's `submit` runs: a completion leaves its answer and its reference to the
+/// hand-over, which completes the request once `submit` returns, with the others of its batch.
+const HANDOFF_RUNNING: u32 = 1;
+
+/// The controller completed the request inside `submit`.
+const HANDOFF_ANSWERED: u32 = 2;
+
+/// A completion the controller left to the hand-over: its status and the bytes read back.
+struct Answer {
+    status: i32,
+    len: u32,
+    data: [u8; uapi::DATA_MAX],
+}
+
+impl Answer {
+    /// The bytes read back, for a status of 0.
+    fn rx(&self) -> &[u8] {
+        self.data.get(..self.len as usize).unwrap_or(&[])
+    }
+}
+
+/// An empty transfer.
+const NO_REQ: uapi::Req = uapi::Req {
+    id: 0,
+    op: 0,
+    flags: 0,
+    tx_len: 0,
+    rx_len: 0,
+    tx: [0; uapi::DATA_MAX],
+};
+
 impl Request {
-    /// A new request of `client`, in state `state`.
-    fn new(client: &Arc<Client>, kind: Kind, state: State, flags: Flags) -> Result<ListArc<Self>> {
-        let queue = client.queue();
+    /// A new request of `client` with `record`: an event's, or an empty one for a transfer, which
+    /// the caller writes before it queues the request.
+    fn new(client: &Arc<Client>, record: uapi::Record, flags: Flags) -> Result<ListArc<Self>> {
         ListArc::pin_init(
             try_pin_init!(Self {
                 links <- ListLinks::new(),
+                next: AtomicPtr::new(ptr::null_mut()),
+                handoff: AtomicU32::new(HANDOFF_NONE),
+                answer: UnsafeCell::new(Answer {
+                    status: 0,
+                    len: 0,
+                    data: [0; uapi::DATA_MAX],
+                }),
                 client: client.clone(),
-                kind,
-                state: LockedBy::new(&queue.inner, state),
-                outcome: SetOnce::new(),
-                submitted: trace::stamp(),
+                req: UnsafeCell::new(NO_REQ),
+                record: UnsafeCell::new(record),
+                submitted: UnsafeCell::new(None),
+                state: AtomicU8::new(State::Done as u8),
+                shared: AtomicBool::new(false),
             }),
             flags,
         )
     }
 
-    /// The record `read()` returns. Only for a request whose outcome is set, or an event.
-    fn record(&self) -> uapi::Record {
-        let mut rec = uapi::Record::default();
-        match &self.kind {
-            Kind::Transfer(req) => {
-                rec.id = req.id;
-                rec.r#type = uapi::RECORD_COMPLETION;
-                if let Some(out) = self.outcome.as_ref() {
-                    rec.status = out.status;
-                    rec.len = out.len;
-                    rec.data = out.data;
-                }
-            }
-            Kind::Event { kind, seq, payload } => {
-                rec.id = *seq;
-                rec.r#type = uapi::RECORD_EVENT;
-                rec.kind = *kind;
-                rec.payload = *payload;
-            }
-        }
-        rec
-    }
-
-    fn id(&self) -> Option<u64> {
-        match &self.kind {
-            Kind::Transfer(req) => Some(req.id),
-            Kind::Event { .. } => None,
+    /// Where the request is, read under the queue's lock.
+    #[inline(always)]
+    fn state(&self, _inner: &Inner) -> State {
+        match self.state.load(Relaxed) {
+            s if s == State::Waiting as u8 => State::Waiting,
+            s if s == State::Started as u8 => State::Started,
+            _ => State::Done,
         }
     }
 
-    fn is_event(&self) -> bool {
-        matches!(self.kind, Kind::Event { .. })
+    /// Moves the request to `state`, under the queue's lock.
+    #[inline(always)]
+    fn set_state(&self, _inner: &mut Inner, state: State) {
+        self.state.store(state as u8, Relaxed);
+    }
+
+    /// The transfer.
+    ///
+    /// # Safety
+    ///
+    /// The request must be queued, or held by the controller, and not consumed yet.
+    unsafe fn req(&self) -> &uapi::Req {
+        // SAFETY: By the safety requirements and the type invariants nobody writes `req` now.
+        unsafe { &*self.req.get() }
+    }
+
+    /// Writes the record of a transfer that completed with `status` and, for a status of 0, the
+    /// bytes `rx` read back, at most the `rx_len` it asked for. Returns the transfer's id.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold the queue's lock, and complete the request: one it just took off
+    /// `pending`, or that its hand-over settles.
+    #[inline(always)]
+    unsafe fn write_completion(&self, status: i32, rx: &[u8]) -> u64 {
+        // SAFETY: The request was queued, so nobody writes `req`.
+        let req = unsafe { self.req() };
+        let n = if status == 0 {
+            rx.len().min(req.rx_len as usize).min(uapi::DATA_MAX)
+        } else {
+            0
+        };
+        // SAFETY: By the safety requirements and the type invariants the record is ours to
+        // write: a request that completes now is on no client's `records`.
+        let rec = unsafe { &mut *self.record.get() };
+        rec.id = req.id;
+        rec.r#type = uapi::RECORD_COMPLETION;
+        rec.status = status;
+        rec.len = n as u32;
+        rec.kind = 0;
+        rec.payload = 0;
+        if let (uapi::DATA_MAX, Ok(full)) = (n, <&[u8; uapi::DATA_MAX]>::try_from(rx)) {
+            // A whole array, without the calls of a slice copy at `-Os`.
+            rec.data = *full;
+        } else {
+            // A reused request holds its last answer: none of it shows.
+            let (data, rest) = rec.data.split_at_mut(n);
+            if let Some(src) = rx.get(..n) {
+                data.copy_from_slice(src);
+            }
+            rest.fill(0);
+        }
+        req.id
+    }
+
+    /// The record `read()` returns.
+    ///
+    /// # Safety
+    ///
+    /// The request must be on its client's `records`, with the queue's lock held, or taken off
+    /// them by the caller.
+    unsafe fn record(&self) -> &uapi::Record {
+        // SAFETY: By the safety requirements and the type invariants nobody writes the record now.
+        unsafe { &*self.record.get() }
+    }
+
+    /// Whether the record is an event's.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Request::record`].
+    unsafe fn is_event(&self) -> bool {
+        // SAFETY: By the safety requirements.
+        unsafe { self.record() }.r#type == uapi::RECORD_EVENT
+    }
+}
+
+/// A chain of requests through [`Request::next`], oldest first: the batch a submit builds, the
+/// requests it hands over, and the spares a client keeps.
+///
+/// The links are `Arc::into_foreign()` pointers, as the controller's are: `Arc::from_raw()` finds
+/// the reference count from the data with two calls at `-Os`, `Arc::from_foreign()` with none.
+///
+/// # Invariants
+///
+/// `head` is null or the first of `len` requests, each linked to the next by `next`, the last to
+/// null, and each owning a reference from `Arc::into_foreign()`. `tail` is the last, or null when
+/// unknown. A request is linked once at most: those of a batch and the spares are the only
+/// references to their requests, and a hand-over holds the controller's, of which a request has
+/// one at a time.
+struct Chain {
+    head: *mut c_void,
+    tail: *mut c_void,
+    len: u32,
+}
+
+/// The request behind a link of a [`Chain`], borrowed.
+///
+/// # Safety
+///
+/// `link` must be a live link of a chain, which keeps its request for `'a`.
+unsafe fn link<'a>(link: *mut c_void) -> ArcBorrow<'a, Request> {
+    // SAFETY: By the safety requirements `link` came from `Arc::into_foreign()`, and its
+    // reference outlives `'a`.
+    unsafe { <Arc<Request> as ForeignOwnable>::borrow(link) }
+}
+
+impl Chain {
+    /// An empty chain.
+    fn new() -> Self {
+        Self {
+            head: ptr::null_mut(),
+            tail: ptr::null_mut(),
+            len: 0,
+        }
+    }
+
+    /// The chain that starts at `head`, whose tail is not known.
+    ///
+    /// # Safety
+    ///
+    /// `head` must be null or the first request of a chain as the type invariants describe, whose
+    /// references the caller owns.
+    unsafe fn from_head(head: *mut c_void) -> Self {
+        let mut len = 0;
+        let mut at = head;
+        while !at.is_null() {
+            len += 1;
+            // SAFETY: By the safety requirements `at` is a live link of the chain.
+            at = unsafe { link(at) }.next.load(Relaxed);
+        }
+        // INVARIANT: By the safety requirements; `tail` is unknown.
+        Self {
+            head,
+            tail: ptr::null_mut(),
+            len,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head.is_null()
+    }
+
+    /// Adds `req` at the end.
+    fn push_back(&mut self, req: Arc<Request>) {
+        req.next.store(ptr::null_mut(), Relaxed);
+        let raw = req.into_foreign();
+        let tail = self.tail();
+        if tail.is_null() {
+            self.head = raw;
+        } else {
+            // SAFETY: By the type invariants `tail` is a live link of the chain.
+            unsafe { link(tail) }.next.store(raw, Relaxed);
+        }
+        // INVARIANT: `raw` is linked last, and carries its reference.
+        self.tail = raw;
+        self.len += 1;
+    }
+
+    /// Takes the first request.
+    fn pop_front(&mut self) -> Option<Arc<Request>> {
+        if self.head.is_null() {
+            return None;
+        }
+        let raw = self.head;
+        // SAFETY: By the type invariants `raw` is a live link of the chain, whose reference the
+        // chain owns and gives to the caller. Its `next` is read before the caller may hand it
+        // on.
+        self.head = unsafe { link(raw) }.next.load(Relaxed);
+        if self.head.is_null() {
+            self.tail = ptr::null_mut();
+        }
+        self.len -= 1;
+        // SAFETY: As above, `raw` came from `Arc::into_foreign()`.
+        Some(unsafe { <Arc<Request> as ForeignOwnable>::from_foreign(raw) })
+    }
+
+    /// The last request, found if it is not known.
+    fn tail(&mut self) -> *mut c_void {
+        if self.tail.is_null() {
+            let mut at = self.head;
+            while !at.is_null() {
+                self.tail = at;
+                // SAFETY: By the type invariants `at` is a live link of the chain.
+                at = unsafe { link(at) }.next.load(Relaxed);
+            }
+        }
+        self.tail
+    }
+}
+
+impl Drop for Chain {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // Most chains are empty when they go: no call for those.
+        while let Some(req) = self.pop_front() {
+            drop(req);
+        }
+    }
+}
+
+/// A client's consumed requests, kept for its next submits: a lock-free stack, as the kernel's
+/// `llist` (`llist_add()` and `llist_del_all()`), so that neither a submit nor a read takes the
+/// queue's lock for it. Only whole chains are taken, so a request cannot be taken twice (the
+/// `llist_del_first()` ABA problem).
+///
+/// # Invariants
+///
+/// `head` is null or the first request of a [`Chain`], whose references the stack owns; each is
+/// the only reference to its request, which is on no list.
+struct Spares {
+    head: AtomicPtr<c_void>,
+    /// About how many there are, to keep them to [`CLIENT_SPARES`]: a take and a give may race.
+    count: AtomicU32,
+}
+
+impl Spares {
+    fn new() -> Self {
+        // INVARIANT: Empty.
+        Self {
+            head: AtomicPtr::new(ptr::null_mut()),
+            count: AtomicU32::new(0),
+        }
+    }
+
+    /// Takes every spare. Each is the only reference to its request, which the caller may write.
+    fn take(&self) -> Chain {
+        if self.head.load(Relaxed).is_null() {
+            return Chain::new();
+        }
+        self.count.store(0, Relaxed);
+        // Acquire: the reads of a request's last use come before its reuse.
+        let head = self.head.swap(ptr::null_mut(), Acquire);
+        // SAFETY: By the type invariants `head` is a chain whose references are now the caller's.
+        unsafe { Chain::from_head(head) }
+    }
+
+    /// Gives `chain` back, as much of it as fits: the rest is freed.
+    ///
+    /// # Safety
+    ///
+    /// Each request of `chain` must be the only reference to its request, which is on no list.
+    #[inline(always)]
+    unsafe fn give(&self, chain: Chain) {
+        // Most are empty: no call for those.
+        if !chain.is_empty() {
+            // SAFETY: By the safety requirements.
+            unsafe { self.push(chain) };
+        }
+    }
+
+    /// [`Spares::give`] of a chain that is not empty.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Spares::give`].
+    unsafe fn push(&self, chain: Chain) {
+        let room = CLIENT_SPARES.saturating_sub(self.count.load(Relaxed));
+        let mut kept = chain;
+        if kept.len > room {
+            let mut fits = Chain::new();
+            while fits.len < room {
+                let Some(req) = kept.pop_front() else {
+                    break;
+                };
+                fits.push_back(req);
+            }
+            // What does not fit is freed here, without the queue's lock.
+            drop(core::mem::replace(&mut kept, fits));
+        }
+        if kept.is_empty() {
+            return;
+        }
+        let tail = kept.tail();
+        let n = kept.len;
+        let mut head = self.head.load(Relaxed);
+        loop {
+            // SAFETY: `tail` is the last link of `kept`, whose references the caller owns.
+            unsafe { link(tail) }.next.store(head, Relaxed);
+            // Release: the reads of the requests' last use come before their reuse.
+            match self
+                .head
+                .compare_exchange_weak(head, kept.head, Release, Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => head = now,
+            }
+        }
+        // INVARIANT: The stack owns the references of `kept` now, which the caller's safety
+        // requirements make unique.
+        core::mem::forget(kept);
+        self.count.fetch_add(n, Relaxed);
     }
 }
 
@@ -419,14 +795,23 @@ impl Request {
 struct ClientState {
     /// Completed requests and events, oldest first.
     records: List<Request>,
-    /// Consumed requests that nothing else holds, for reuse.
-    cache: List<Request>,
-    /// Their number, at most [`CLIENT_CACHE`].
-    cached: u32,
+    /// Their number, so that a read of them all moves the list at once.
+    len: u32,
     /// Event records on `records`.
     events: u32,
+    /// Requests of a submit in progress, on no list until its hand-over settles them, each with
+    /// a record to come (see [`hand_over`]).
+    handing: u32,
     /// The driver unbound or the child is gone: every call fails.
     dead: bool,
+}
+
+impl ClientState {
+    /// Whether a reader gets `ENODEV` once the records left are read: the client is dead, and no
+    /// hand-over of its own has a record still to give it.
+    fn drained_dead(&self) -> bool {
+        self.dead && self.handing == 0
+    }
 }
 
 /// One submitter on a child's queue: an open file, or a kernel driver.
@@ -439,6 +824,8 @@ pub(crate) struct Client {
     /// The child's bus number.
     bus_nr: u32,
     state: LockedBy<ClientState, Inner>,
+    /// Consumed requests, for reuse. They hold the client: [`Client::close`] lets them go.
+    spares: Spares,
     /// Readers and pollers wait here.
     #[pin]
     wait: WaitQueue,
@@ -486,12 +873,13 @@ impl Client {
                     &queue.inner,
                     ClientState {
                         records: List::new(),
-                        cache: List::new(),
-                        cached: 0,
+                        len: 0,
                         events: 0,
+                        handing: 0,
                         dead: false,
                     }
                 ),
+                spares: Spares::new(),
                 wait <- WaitQueue::new(c"rbus_client_wait", static_lock_class!()),
             }),
             GFP_KERNEL,
@@ -511,21 +899,22 @@ impl Client {
         let queue = self.queue();
         let records = {
             let mut inner = queue.inner.lock();
-            queue.finish_all(&mut inner, ECANCELED.to_errno(), |req| {
-                ptr::eq(&*req.client, self)
-            });
+            if !inner.pending.is_empty() {
+                queue.finish_all(&mut inner, STATUS_CANCELED, |req| {
+                    ptr::eq(&*req.client, self)
+                });
+            }
             // SAFETY: A client is only ever on its own queue's `clients`, from `open` to here.
             drop(unsafe { inner.clients.remove(self) });
             let state = self.state.access_mut(&mut inner);
-            state.cached = 0;
-            // Cached requests hold the client too: this breaks that cycle.
-            (
-                core::mem::take(&mut state.records),
-                core::mem::take(&mut state.cache),
-            )
+            state.len = 0;
+            core::mem::take(&mut state.records)
         };
-        // Outside the lock: the last request may hold the last reference of the client.
+        // Outside the lock: the last request may hold the last reference of the client. The
+        // spares hold the client too: this breaks that cycle. The file is being released, so no
+        // read gives any back.
         drop(records);
+        drop(self.spares.take());
     }
 
     /// Whether `submit` should stop waiting for room.
@@ -534,23 +923,63 @@ impl Client {
         inner.count < QUEUE_DEPTH || self.state.access_mut(&mut inner).dead
     }
 
-    /// Queues the `total` requests of `batch`, checked and not shared; returns how many were
-    /// queued, or an error when none was: see `rbus_client_submit()`. What is not queued goes
-    /// back to the cache.
-    fn queue_batch(
-        self: &Arc<Self>,
-        mut batch: List<Request>,
-        total: usize,
+    /// Builds the `count` requests of a batch, from the spares first, and queues them: `fill`
+    /// writes request `i` and checks it. Returns how many were queued, or an error when none
+    /// was: see `rbus_client_submit()`.
+    fn submit(
+        this: ArcBorrow<'_, Self>,
+        count: usize,
         nonblock: bool,
+        mut fill: impl FnMut(usize, &mut uapi::Req) -> Result,
     ) -> Result<u32> {
+        let mut spares = this.spares.take();
+        let mut batch = Chain::new();
+        let mut ret = Ok(());
+        for i in 0..count {
+            let req = match spares.pop_front() {
+                Some(req) => req,
+                None => match Request::new(&this.into(), uapi::Record::default(), GFP_KERNEL) {
+                    Ok(req) => req.into_arc(),
+                    Err(e) => {
+                        ret = Err(e);
+                        break;
+                    }
+                },
+            };
+            // SAFETY: A spare, or a new request, is the only reference to its request, which is on
+            // no list: by the type invariants of `Request` this may write its transfer.
+            let dst = unsafe { &mut *req.req.get() };
+            let filled = fill(i, dst);
+            batch.push_back(req);
+            if let Err(e) = filled {
+                ret = Err(e);
+                break;
+            }
+        }
+        if let Err(e) = ret {
+            // SAFETY: Built above, the batch holds only spares and new requests.
+            unsafe {
+                this.spares.give(batch);
+                this.spares.give(spares);
+            }
+            return Err(e);
+        }
+        // SAFETY: What is left was taken off the spares, untouched.
+        unsafe { this.spares.give(spares) };
+        this.queue_batch(batch, nonblock)
+    }
+
+    /// Queues the requests of `batch`, written, checked and not shared; returns how many were
+    /// queued, or an error when none was: see `rbus_client_submit()`. What is not queued goes back
+    /// to the spares.
+    fn queue_batch(&self, mut batch: Chain, nonblock: bool) -> Result<u32> {
         let queue = self.queue();
         let rdev = self.rdev();
+        let total = batch.len;
         let mut queued = 0u32;
         let ret = loop {
-            // The requests to hand over, on the stack: a batch is at most `SUBMIT_MAX`.
-            let mut started: [Option<Arc<Request>>; uapi::SUBMIT_MAX] =
-                [const { None }; uapi::SUBMIT_MAX];
-            let mut n = 0;
+            // The requests started here, whose only references become the controller's.
+            let mut started = Chain::new();
             let held;
             {
                 let mut inner = queue.inner.lock();
@@ -562,22 +991,31 @@ impl Client {
                     let Some(req) = batch.pop_front() else {
                         break;
                     };
-                    if let Some(id) = req.id() {
-                        trace::request_submit(&self.dev, id);
-                    }
-                    if !held {
+                    // SAFETY: Written by `submit`, the transfer stays as it is while queued.
+                    let id = unsafe { req.req() }.id;
+                    trace::request_submit(&self.dev, id);
+                    // SAFETY: The request is still the only reference to its request.
+                    unsafe { *req.submitted.get() = trace::stamp() };
+                    req.shared.store(false, Relaxed);
+                    if held {
+                        req.set_state(&mut inner, State::Waiting);
+                        // SAFETY: The batch's requests are the only references to theirs, so
+                        // there is no `ListArc` of it.
+                        let req = unsafe { ListArc::from_raw(Arc::into_raw(req)) };
+                        inner.pending.push_back(req);
+                    } else {
+                        req.set_state(&mut inner, State::Started);
                         // SAFETY: `rdev` is valid while the client lives.
-                        unsafe { start_locked(&mut inner, rdev, &req) };
-                        if let Some(slot) = started.get_mut(n) {
-                            *slot = Some(req.clone_arc());
-                            n += 1;
-                        }
+                        unsafe { count_started(&mut inner, rdev, id) };
+                        // On no list until its hand-over settles it.
+                        started.push_back(req);
                     }
-                    inner.pending.push_back(req);
                     inner.count += 1;
                     inner.submitted += 1;
                     queued += 1;
                 }
+                let handing = started.len;
+                self.state.access_mut(&mut inner).handing += handing;
             }
             // Queued requests are the client's and the controller's now.
             if held {
@@ -590,9 +1028,9 @@ impl Client {
                 };
             } else {
                 // SAFETY: As above, and each request was started.
-                unsafe { hand_over(rdev, started.iter_mut().take(n).filter_map(Option::take)) };
+                unsafe { hand_over(rdev, started) };
             }
-            if queued as usize == total {
+            if queued == total {
                 break Ok(queued);
             }
             if nonblock {
@@ -602,89 +1040,9 @@ impl Client {
                 break if queued != 0 { Ok(queued) } else { Err(e) };
             }
         };
-        self.recycle(batch);
+        // SAFETY: The requests left in the batch were never queued.
+        unsafe { self.spares.give(batch) };
         ret
-    }
-
-    /// Takes up to `n` consumed requests from the cache, for [`Client::request`].
-    fn cached(&self, n: usize) -> List<Request> {
-        let mut out = List::new();
-        let mut inner = self.queue().inner.lock();
-        let state = self.state.access_mut(&mut inner);
-        for _ in 0..n {
-            let Some(req) = state.cache.pop_front() else {
-                break;
-            };
-            state.cached -= 1;
-            out.push_back(req);
-        }
-        out
-    }
-
-    /// A request of this client for `req`: one of `cache`, or a new one.
-    fn request(
-        self: &Arc<Self>,
-        cache: &mut List<Request>,
-        req: uapi::Req,
-    ) -> Result<ListArc<Request>> {
-        // A cached request is on no list and held by nothing else, so it is unique.
-        if let Some(mut unique) = cache
-            .pop_front()
-            .and_then(|cached| Arc::into_unique_or_drop(cached.into_arc()))
-        {
-            let this = unique.as_mut().project();
-            *this.kind = Kind::Transfer(req);
-            *this.state = LockedBy::new(&self.queue().inner, State::Waiting);
-            *this.outcome = SetOnce::new();
-            *this.submitted = trace::stamp();
-            return Ok(ListArc::from(unique));
-        }
-        Request::new(self, Kind::Transfer(req), State::Waiting, GFP_KERNEL)
-    }
-
-    /// Takes the requests of `consumed` back: those nothing else holds (a cancelled one may
-    /// still be the controller's) go to the cache while it has room.
-    fn recycle(&self, mut consumed: List<Request>) {
-        let mut spare = List::new();
-        {
-            let mut inner = self.queue().inner.lock();
-            let state = self.state.access_mut(&mut inner);
-            while let Some(req) = consumed.pop_front() {
-                if state.cached >= CLIENT_CACHE {
-                    spare.push_back(req);
-                    continue;
-                }
-                // Not the last reference, when it is not unique: nothing is freed here.
-                if let Some(unique) = Arc::into_unique_or_drop(req.into_arc()) {
-                    state.cache.push_back(ListArc::from(unique));
-                    state.cached += 1;
-                }
-            }
-        }
-        // Freed outside the lock.
-        drop(spare);
-    }
-
-    /// Builds the requests of a batch, from the cache first, and queues them.
-    fn submit(
-        self: &Arc<Self>,
-        count: usize,
-        nonblock: bool,
-        mut next: impl FnMut(usize) -> Result<uapi::Req>,
-    ) -> Result<u32> {
-        let mut cache = self.cached(count);
-        let mut batch = List::new();
-        for i in 0..count {
-            match next(i).and_then(|r| self.request(&mut cache, r)) {
-                Ok(req) => batch.push_back(req),
-                Err(e) => {
-                    self.recycle(batch);
-                    self.recycle(cache);
-                    return Err(e);
-                }
-            }
-        }
-        self.queue_batch(batch, count, nonblock)
     }
 
     /// Cancels the oldest pending request `id`: see `rbus_client_cancel()`.
@@ -697,18 +1055,23 @@ impl Client {
         let mut found = None;
         let mut cursor = inner.pending.cursor_front();
         while let Some(next) = cursor.peek_next() {
-            if ptr::eq(&*next.client, self) && next.id() == Some(id) {
+            // SAFETY: The request is queued.
+            if ptr::eq(&*next.client, self) && unsafe { next.req() }.id == id {
                 found = Some(next.remove());
                 break;
             }
             cursor.move_next();
         }
         if let Some(req) = found {
-            queue.finish(&mut inner, req, ECANCELED.to_errno());
+            queue.finish(&mut inner, req, STATUS_CANCELED, &[]);
             return Ok(());
         }
         let state = self.state.access_mut(&mut inner);
-        if state.records.iter().any(|req| req.id() == Some(id)) {
+        if state.records.iter().any(|req| {
+            // SAFETY: The request is on the client's `records`, under the lock.
+            let rec = unsafe { req.record() };
+            rec.r#type == uapi::RECORD_COMPLETION && rec.id == id
+        }) {
             return Err(EALREADY);
         }
         Err(ENOENT)
@@ -721,12 +1084,20 @@ impl Client {
             let dead = {
                 let mut inner = self.queue().inner.lock();
                 let state = self.state.access_mut(&mut inner);
+                if state.len != 0 && state.len as usize <= max {
+                    // All of them, at once.
+                    state.len = 0;
+                    state.events = 0;
+                    return Ok(core::mem::take(&mut state.records));
+                }
                 let mut n = 0;
                 while n < max {
                     let Some(req) = state.records.pop_front() else {
                         break;
                     };
-                    if req.is_event() {
+                    state.len -= 1;
+                    // SAFETY: It was on the client's `records`, and the lock is held.
+                    if unsafe { req.is_event() } {
                         state.events -= 1;
                     }
                     batch.push_back(req);
@@ -735,7 +1106,7 @@ impl Client {
                 if n != 0 {
                     return Ok(batch);
                 }
-                state.dead
+                state.drained_dead()
             };
             if dead {
                 return Err(ENODEV);
@@ -750,7 +1121,7 @@ impl Client {
     fn readable(&self) -> bool {
         let mut inner = self.queue().inner.lock();
         let state = self.state.access_mut(&mut inner);
-        state.dead || !state.records.is_empty()
+        state.drained_dead() || !state.records.is_empty()
     }
 
     /// Puts records that were not consumed back first.
@@ -758,14 +1129,47 @@ impl Client {
         let mut inner = self.queue().inner.lock();
         let state = self.state.access_mut(&mut inner);
         while let Some(req) = batch.pop_back() {
-            if req.is_event() {
+            // SAFETY: Taken off the client's `records` by the caller.
+            if unsafe { req.is_event() } {
                 state.events += 1;
             }
             state.records.push_front(req);
+            state.len += 1;
         }
     }
 
-    /// `read()`: copies the whole records that are ready and fit: see `rbus_client_read_user()`.
+    /// Keeps a consumed request for reuse, unless something else still holds it (a cancelled
+    /// one may still be the controller's).
+    #[inline(always)]
+    fn consumed(spare: &mut Chain, req: ListArc<Request>) {
+        let req = req.into_arc();
+        if !req.shared.load(Relaxed) {
+            // The list's reference was its only one: the controller's became it (see
+            // `hand_over()`). That spares two calls of the reference count.
+            spare.push_back(req);
+        } else if let Some(unique) = Arc::into_unique_or_drop(req) {
+            // Not the last reference, when it is not unique: nothing is freed here.
+            spare.push_back(unique.into());
+        }
+    }
+
+    /// Takes one record: see `rbus_client_read()`.
+    fn read(&self, nonblock: bool) -> Result<uapi::Record> {
+        let mut batch = self.take(1, nonblock)?;
+        let mut spare = Chain::new();
+        let mut rec = uapi::Record::default();
+        if let Some(req) = batch.pop_front() {
+            // SAFETY: Taken off the client's `records` above.
+            rec = *unsafe { req.record() };
+            Self::consumed(&mut spare, req);
+        }
+        // SAFETY: Each is the only reference to its request, on no list.
+        unsafe { self.spares.give(spare) };
+        Ok(rec)
+    }
+
+    /// `read()`: copies the whole records that are ready and fit, straight from the requests:
+    /// see `rbus_client_read_user()`.
     fn read_user(&self, buf: UserPtr, len: usize, nonblock: bool) -> Result<usize> {
         let size = size_of::<uapi::Record>();
         let max = (len / size).min(QUEUE_DEPTH as usize);
@@ -774,20 +1178,22 @@ impl Client {
         }
         let mut batch = self.take(max, nonblock)?;
         let mut writer = UserSlice::new(buf, max * size).writer();
-        let mut consumed = List::new();
+        let mut spare = Chain::new();
         let mut done = 0;
         while let Some(req) = batch.pop_front() {
-            if writer.write(&req.record()).is_err() {
+            // SAFETY: Taken off the client's `records` above.
+            if writer.write(unsafe { req.record() }).is_err() {
                 batch.push_front(req);
                 break;
             }
-            consumed.push_back(req);
+            Self::consumed(&mut spare, req);
             done += size;
         }
         if !batch.is_empty() {
             self.untake(batch);
         }
-        self.recycle(consumed);
+        // SAFETY: Each is the only reference to its request, on no list.
+        unsafe { self.spares.give(spare) };
         if done == 0 {
             return Err(EFAULT);
         }
@@ -821,41 +1227,99 @@ fn req_valid(r: &uapi::Req) -> bool {
         && (r.tx_len != 0 || r.rx_len == 0)
 }
 
-/// Marks `req`, in state `Waiting`, started: the controller is about to hold it.
+/// Takes a runtime PM usage count of `dev` that resumes nothing: `pm_runtime_get_noresume()`,
+/// which is `atomic_inc()` of the count, inline.
 ///
-/// While the controller holds any request of the child, the queue holds one runtime PM usage
-/// count of the child and one of its host, taken here by the first and dropped by
-/// [`complete`] for the last. The host's is taken without a resume: the call that hands the
-/// request over resumes a suspended host first.
+/// # Safety
+///
+/// `dev` must be a valid device.
+unsafe fn pm_get_noresume(dev: *mut bindings::device) {
+    // SAFETY: By the safety requirements `dev` is valid, and the PM core only ever accesses
+    // `usage_count` atomically.
+    let count = unsafe { AtomicI32::from_ptr(&raw mut (*dev).power.usage_count.counter) };
+    count.fetch_add(1, Relaxed);
+}
+
+/// Drops a runtime PM usage count of `dev`, as `pm_runtime_put_autosuspend()` does, without
+/// marking it busy. While other counts remain, that put only decrements the count
+/// (`rpm_drop_usage_count()`), which is done here inline; the last goes to the PM core, which
+/// suspends the device once its autosuspend delay has passed, if it is allowed to.
+///
+/// # Safety
+///
+/// `dev` must be a valid device, of which the caller holds a usage count.
+unsafe fn pm_put_autosuspend(dev: *mut bindings::device) {
+    // SAFETY: As in `pm_get_noresume()`.
+    let count = unsafe { AtomicI32::from_ptr(&raw mut (*dev).power.usage_count.counter) };
+    // `atomic_add_unless(count, -1, 1)`, fully ordered as `atomic_sub_return()` is.
+    let mut old = count.load(Relaxed);
+    while old > 1 {
+        match count.compare_exchange_weak(old, old - 1, SeqCst, Relaxed) {
+            Ok(_) => return,
+            Err(now) => old = now,
+        }
+    }
+    // SAFETY: By the safety requirements the caller's count is this put's.
+    unsafe { ffi::rbus_helper_pm_runtime_put_autosuspend(dev) };
+}
+
+/// Marks `req`, queued and waiting, started: the controller is about to hold it.
 ///
 /// # Safety
 ///
 /// `rdev` must be the valid child that owns `inner`'s queue.
 unsafe fn start_locked(inner: &mut Inner, rdev: *mut ffi::rbus_device, req: &Request) {
-    *req.state.access_mut(inner) = State::Started;
-    if let Some(id) = req.id() {
-        // SAFETY: By the safety requirements `rdev` is valid.
-        unsafe { trace::request_start(rdev, id) };
-    }
+    req.set_state(inner, State::Started);
+    // SAFETY: The request is queued.
+    let id = unsafe { req.req() }.id;
+    // SAFETY: By the safety requirements.
+    unsafe { count_started(inner, rdev, id) };
+}
+
+/// Counts request `id` started: the controller is about to hold it.
+///
+/// While the controller holds any request of the child, the queue holds one runtime PM usage
+/// count of the child and one of its host, taken here by the first and dropped by
+/// [`put_idle`] for the last. The host's is taken without a resume: the call that hands the
+/// request over resumes a suspended host first.
+///
+/// # Safety
+///
+/// `rdev` must be the valid child that owns `inner`'s queue.
+#[inline(always)]
+unsafe fn count_started(inner: &mut Inner, rdev: *mut ffi::rbus_device, id: u64) {
+    // SAFETY: By the safety requirements `rdev` is valid.
+    unsafe { trace::request_start(rdev, id) };
     if inner.started == 0 {
         // SAFETY: By the safety requirements `rdev` is valid, and so is its host.
-        // `pm_runtime_get_noresume()` only increments a counter, so it may run under a spinlock.
         unsafe {
-            ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*rdev).dev);
-            ffi::rbus_helper_pm_runtime_get_noresume(&raw mut (*(*rdev).host).dev);
+            pm_get_noresume(&raw mut (*rdev).dev);
+            pm_get_noresume(&raw mut (*(*rdev).host).dev);
         }
     }
     inner.started += 1;
 }
 
-/// Hands started requests to the controller, each with its own reference, with no lock held.
+/// Hands started requests to the controller with no lock held, then settles them in one lock
+/// section.
+///
+/// A submit's requests are on no list while they are handed over: the hand-over holds the only
+/// reference of each, which becomes the controller's. Once `submit` returned, one lock section
+/// settles the batch. What the controller answered inside `submit`, as `rbus_ctrl`'s simulated
+/// device does at zero latency (see [`HANDOFF_RUNNING`]), is completed with the reference it
+/// gave back, which becomes its record's: no other is taken or dropped. What the controller kept
+/// goes on `pending` with a reference of its own (`shared`), where a cancel, a close or a removal
+/// finds it; a removal that came meanwhile fails it there. Until that section a cancel does not
+/// find it (`ENOENT`), as before its submit returned, and a reader of a removed child waits for
+/// its record rather than get `ENODEV` first (`handing`). A request that [`Queue::resume`] starts
+/// stays on `pending`, and its controller's reference is its own from the start.
 ///
 /// # Safety
 ///
-/// `rdev` must be a valid child, and every request of `reqs` one of its started requests.
-unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: impl IntoIterator<Item = Arc<Request>>) {
-    let mut reqs = reqs.into_iter().peekable();
-    if reqs.peek().is_none() {
+/// `rdev` must be a valid child, and every request of `reqs` one of its started requests, with the
+/// only reference to it unless it is `shared`.
+unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
+    if reqs.is_empty() {
         return;
     }
     // SAFETY: By the safety requirements `rdev` is valid.
@@ -864,19 +1328,144 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: impl IntoIterator<Item = 
         Ok(call) => call.hw().submit.ok_or(EOPNOTSUPP).map(|f| (f, call.ctx())),
         Err(e) => Err(*e),
     };
-    for req in reqs {
-        match submit {
-            Ok((submit, ctx)) => {
-                let raw = Arc::into_raw(req).cast_mut().cast::<ffi::rbus_request>();
-                // SAFETY: Inside the call, the controller's table and context are valid; `raw`
-                // carries the reference the controller gives back with `rbus_request_complete()`.
-                unsafe { submit(ctx, raw) };
+    // The requests handed over, in order, linked through `next` while the controller holds them:
+    // no chain holds them now.
+    let mut handed: *mut c_void = ptr::null_mut();
+    let mut last: *mut c_void = ptr::null_mut();
+    while let Some(req) = reqs.pop_front() {
+        req.next.store(ptr::null_mut(), Relaxed);
+        let failed = match submit {
+            Ok(_) => {
+                req.handoff.store(HANDOFF_RUNNING, Relaxed);
+                None
             }
-            Err(e) => complete(req, e.to_errno(), &[]),
+            Err(e) => Some(e.to_errno()),
+        };
+        if let Some(status) = failed {
+            // Never handed over: answered with the call's error, here.
+            //
+            // SAFETY: This holds the reference the controller would have had, and so the answer.
+            unsafe {
+                (*req.answer.get()).status = status;
+                (*req.answer.get()).len = 0;
+            }
+            req.handoff.store(HANDOFF_ANSWERED, Relaxed);
+        }
+        let raw = req.into_foreign();
+        if last.is_null() {
+            handed = raw;
+        } else {
+            // SAFETY: `last` was handed over before: the controller holds it, or gave it back
+            // here (see below), and only this hand-over links it.
+            unsafe { link(last) }.next.store(raw, Relaxed);
+        }
+        last = raw;
+        if let (Ok((submit, ctx)), None) = (submit, failed) {
+            // SAFETY: Inside the call, the controller's table and context are valid; `raw`
+            // carries the reference the controller gives back with `rbus_request_complete()`.
+            unsafe { submit(ctx, raw.cast()) };
         }
     }
     // The call, if it began, ends once every request is handed over.
     drop(call);
+    // SAFETY: By the safety requirements `rdev` is valid.
+    let queue = unsafe { Queue::of(rdev) };
+    // The hand-over's references of resumed requests, dropped after the lock.
+    let mut spent = Chain::new();
+    let (idle, busy) = {
+        let mut inner = queue.inner.lock();
+        let mut at = handed;
+        while !at.is_null() {
+            let raw = at;
+            // SAFETY: While a request's `handoff` is `HANDOFF_RUNNING`, its completion leaves its
+            // reference to this hand-over, so the request is the controller's still, or was given
+            // back; past the exchange below, the controller completes it only under this lock.
+            let req = unsafe { link(raw) };
+            at = req.next.load(Relaxed);
+            // Acquire: an answer was written before it was marked.
+            if req
+                .handoff
+                .compare_exchange(HANDOFF_RUNNING, HANDOFF_NONE, Relaxed, Acquire)
+                .is_ok()
+            {
+                // The controller keeps it, and completes it later.
+                if !req.shared.load(Relaxed) {
+                    req.client.state.access_mut(&mut inner).handing -= 1;
+                    req.shared.store(true, Relaxed);
+                    let own = Arc::from(req);
+                    // SAFETY: The request is on no list, so there is no `ListArc` of it.
+                    let own = unsafe { ListArc::from_raw(Arc::into_raw(own)) };
+                    if inner.dead || own.client.state.access(&inner).dead {
+                        // A removal came meanwhile: it fails as the others did.
+                        queue.finish(&mut inner, own, STATUS_NODEV, &[]);
+                    } else {
+                        inner.pending.push_back(own);
+                    }
+                }
+                continue;
+            }
+            // Answered inside `submit`, or never handed over: the reference is this hand-over's.
+            //
+            // SAFETY: It came from `Arc::into_foreign()` above.
+            let req = unsafe { <Arc<Request> as ForeignOwnable>::from_foreign(raw) };
+            // SAFETY: The request was answered, and this found it so. The answer is the
+            // request's, which the reference keeps through the completion.
+            let answer = unsafe { &*req.answer.get() };
+            let (status, rx) = (answer.status, answer.rx());
+            if req.shared.load(Relaxed) {
+                // Resumed: on `pending`, as a completion from elsewhere.
+                complete_locked(queue, &mut inner, &req, status, rx);
+                spent.push_back(req);
+            } else {
+                inner.started -= 1;
+                req.client.state.access_mut(&mut inner).handing -= 1;
+                // SAFETY: The only reference, on no list: there is no `ListArc` of it.
+                let req = unsafe { ListArc::from_raw(Arc::into_raw(req)) };
+                queue.finish(&mut inner, req, status, rx);
+            }
+        }
+        let idle = inner.started == 0;
+        (idle, idle && inner.mark_busy())
+    };
+    // SAFETY: By the safety requirements.
+    unsafe { put_idle(rdev, idle, busy) };
+    // Last, not under the lock.
+    drop(spent);
+}
+
+/// Completes `req`, started, with `status` and, for a status of 0, the bytes `rx` read back,
+/// unless it was completed meanwhile: the controller gave it back.
+#[inline(always)]
+fn complete_locked(queue: &Queue, inner: &mut Inner, req: &Request, status: i32, rx: &[u8]) {
+    inner.started -= 1;
+    if req.state(inner) == State::Started {
+        // SAFETY: A started request is on its queue's `pending`, and on no other list.
+        if let Some(la) = unsafe { inner.pending.remove(req) } {
+            queue.finish(inner, la, status, rx);
+        }
+    }
+}
+
+/// Drops the usage counts [`start_locked()`] took once the controller holds nothing of the child
+/// (`idle`): the child, and its host, may suspend. They are marked busy first, at most once a
+/// jiffy (`busy`; the autosuspend delay is in milliseconds).
+///
+/// # Safety
+///
+/// `rdev` must be a valid child, whose queue found it `idle`.
+unsafe fn put_idle(rdev: *mut ffi::rbus_device, idle: bool, busy: bool) {
+    if !idle {
+        return;
+    }
+    // SAFETY: By the safety requirements `rdev` is valid, and holds its host.
+    unsafe {
+        if busy {
+            ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*rdev).dev);
+        }
+        mark_host_busy((*rdev).host);
+        pm_put_autosuspend(&raw mut (*rdev).dev);
+        pm_put_autosuspend(&raw mut (*(*rdev).host).dev);
+    }
 }
 
 /// Completes a started request with `status` and, for a status of 0, the bytes `rx` read back,
@@ -884,39 +1473,14 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: impl IntoIterator<Item = 
 fn complete(req: Arc<Request>, status: i32, rx: &[u8]) {
     let rdev = req.client.rdev();
     let queue = req.client.queue();
-    let idle = {
+    let (idle, busy) = {
         let mut inner = queue.inner.lock();
-        inner.started -= 1;
-        if *req.state.access(&inner) == State::Started {
-            let mut out = Outcome::failed(status);
-            if status == 0 {
-                let want = match &req.kind {
-                    Kind::Transfer(r) => r.rx_len as usize,
-                    Kind::Event { .. } => 0,
-                };
-                let n = rx.len().min(want);
-                if let (Some(dst), Some(src)) = (out.data.get_mut(..n), rx.get(..n)) {
-                    dst.copy_from_slice(src);
-                    out.len = n as u32;
-                }
-            }
-            // SAFETY: A started request is on its queue's `pending`, and on no other list.
-            if let Some(la) = unsafe { inner.pending.remove(&req) } {
-                queue.finish_with(&mut inner, la, status, out);
-            }
-        }
-        inner.started == 0
+        complete_locked(queue, &mut inner, &req, status, rx);
+        let idle = inner.started == 0;
+        (idle, idle && inner.mark_busy())
     };
-    if idle {
-        // The usage counts `start_locked()` took: the child, and its host, may idle once the
-        // controller holds nothing of theirs. The put marks them busy first.
-        //
-        // SAFETY: The request holds its client, which holds the child, which holds its host.
-        unsafe {
-            ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*rdev).dev);
-            ffi::rbus_helper_pm_runtime_put_autosuspend(&raw mut (*(*rdev).host).dev);
-        }
-    }
+    // SAFETY: The request holds its client, which holds the child.
+    unsafe { put_idle(rdev, idle, busy) };
     // Last, not under the lock: this may drop the client's, and then the child's, last
     // reference.
     drop(req);
@@ -935,50 +1499,77 @@ unsafe extern "C" fn rbus_request_complete(
     rx: *const u8,
     len: u32,
 ) {
-    // SAFETY: By the safety requirements `req` came from `Arc::into_raw()` in `hand_over()`, and
-    // this takes its reference back.
-    let req = unsafe { Arc::from_raw(req.cast_const().cast::<Request>()) };
-    let rx = if status == 0 && !rx.is_null() {
-        // SAFETY: By the safety requirements `rx` holds `len` bytes for a status of 0.
-        unsafe { core::slice::from_raw_parts(rx, len as usize) }
+    // SAFETY: By the safety requirements `req` came from `Arc::into_foreign()` in `hand_over()`,
+    // and this takes its reference back.
+    let req = unsafe { <Arc<Request> as ForeignOwnable>::from_foreign(req.cast()) };
+    let len = if status == 0 && !rx.is_null() {
+        len as usize
+    } else {
+        0
+    };
+    let answer = req.answer.get();
+    if req.handoff.load(Relaxed) == HANDOFF_RUNNING {
+        // Inside `submit`, most likely: the hand-over completes it, with the rest of its batch.
+        let n = len.min(uapi::DATA_MAX);
+        // SAFETY: The controller that held the request owns its answer's buffer, and by the
+        // safety requirements that is the caller. While `handoff` is `HANDOFF_RUNNING` the
+        // hand-over does not read it.
+        unsafe {
+            // An answer written in place (`rbus_request_get_io()`) is where it belongs.
+            let data = (&raw mut (*answer).data).cast::<u8>();
+            if !ptr::eq(rx, data) && n != 0 {
+                ptr::copy_nonoverlapping(rx, data, n);
+            }
+            (*answer).status = status;
+            (*answer).len = n as u32;
+        }
+        // Release: the answer, before the hand-over may read it.
+        if req
+            .handoff
+            .compare_exchange(HANDOFF_RUNNING, HANDOFF_ANSWERED, Release, Relaxed)
+            .is_ok()
+        {
+            // The hand-over owns this reference now.
+            let _ = req.into_foreign();
+            return;
+        }
+    }
+    let rx = if len != 0 {
+        // SAFETY: By the safety requirements `rx` holds `len` bytes for a status of 0. Nothing
+        // writes them while the controller still holds the request, as it does for this call.
+        unsafe { core::slice::from_raw_parts(rx, len) }
     } else {
         &[]
     };
     complete(req, status, rx);
 }
 
-/// The bytes a request writes, and their number in `len`.
+/// A request's bytes, for the controller: see `rbus_request_get_io()` in `rust/rbus_glue.h`.
 ///
 /// # Safety
 ///
-/// `req` must be a request the controller holds, and `len` valid for writes.
+/// `req` must be a request the controller holds, and `io` valid for writes.
 #[no_mangle]
-unsafe extern "C" fn rbus_request_tx(req: *const ffi::rbus_request, len: *mut u32) -> *const u8 {
-    // SAFETY: By the safety requirements `req` is a live `Request`, which the controller's
-    // reference keeps.
-    let req = unsafe { &*req.cast::<Request>() };
-    let (tx, n) = match &req.kind {
-        Kind::Transfer(r) => (r.tx.as_ptr(), r.tx_len),
-        Kind::Event { .. } => (ptr::null(), 0),
+unsafe extern "C" fn rbus_request_get_io(
+    req: *mut ffi::rbus_request,
+    io: *mut ffi::rbus_request_io,
+) {
+    // SAFETY: By the safety requirements `req` is a live request from `Arc::into_foreign()`, which
+    // the controller's reference keeps.
+    let req = unsafe { link(req.cast()) };
+    // SAFETY: The controller holds the request, so its transfer does not change.
+    let r = unsafe { req.req() };
+    // SAFETY: By the safety requirements `io` is valid for writes. The answer's buffer is the
+    // controller's while it holds the request (see `Request`); `rx_len` is at most its size, as
+    // `req_valid()` checked.
+    unsafe {
+        io.write(ffi::rbus_request_io {
+            tx: r.tx.as_ptr(),
+            rx: (&raw mut (*req.answer.get()).data).cast(),
+            tx_len: r.tx_len,
+            rx_len: r.rx_len,
+        })
     };
-    // SAFETY: By the safety requirements `len` is valid for writes.
-    unsafe { *len = n };
-    tx
-}
-
-/// The number of bytes a request reads back, at most `RBUS_DATA_MAX`.
-///
-/// # Safety
-///
-/// `req` must be a request the controller holds.
-#[no_mangle]
-unsafe extern "C" fn rbus_request_rx_len(req: *const ffi::rbus_request) -> u32 {
-    // SAFETY: As in `rbus_request_tx()`.
-    let req = unsafe { &*req.cast::<Request>() };
-    match &req.kind {
-        Kind::Transfer(r) => r.rx_len,
-        Kind::Event { .. } => 0,
-    }
 }
 
 /// The client behind a `struct rbus_client *`, borrowed.
@@ -988,8 +1579,8 @@ unsafe extern "C" fn rbus_request_rx_len(req: *const ffi::rbus_request) -> u32 {
 /// `client` must come from `rbus_client_open()` and not be closed.
 unsafe fn client<'a>(client: *mut ffi::rbus_client) -> ArcBorrow<'a, Client> {
     // SAFETY: By the safety requirements the pointer is the one `rbus_client_open()` got from
-    // `Arc::into_raw()`, whose reference the caller owns until it closes the client.
-    unsafe { ArcBorrow::from_raw(client.cast_const().cast::<Client>()) }
+    // `Arc::into_foreign()`, whose reference the caller owns until it closes the client.
+    unsafe { <Arc<Client> as ForeignOwnable>::borrow(client.cast()) }
 }
 
 /// Opens a channel to a child's request queue: see `rbus_client_open()`.
@@ -1001,7 +1592,7 @@ unsafe fn client<'a>(client: *mut ffi::rbus_client) -> ArcBorrow<'a, Client> {
 unsafe extern "C" fn rbus_client_open(rdev: *mut ffi::rbus_device) -> *mut ffi::rbus_client {
     // SAFETY: By the safety requirements.
     match unsafe { Client::open(rdev) } {
-        Ok(client) => Arc::into_raw(client).cast_mut().cast(),
+        Ok(client) => client.into_foreign().cast(),
         Err(e) => e.to_ptr(),
     }
 }
@@ -1014,7 +1605,7 @@ unsafe extern "C" fn rbus_client_open(rdev: *mut ffi::rbus_device) -> *mut ffi::
 #[no_mangle]
 unsafe extern "C" fn rbus_client_close(client: *mut ffi::rbus_client) {
     // SAFETY: By the safety requirements this takes back the reference `rbus_client_open()` gave.
-    let client = unsafe { Arc::from_raw(client.cast_const().cast::<Client>()) };
+    let client = unsafe { <Arc<Client> as ForeignOwnable>::from_foreign(client.cast()) };
     client.close();
 }
 
@@ -1040,8 +1631,11 @@ unsafe extern "C" fn rbus_client_submit(
             return Err(EINVAL);
         }
         // SAFETY: By the safety requirements.
-        let client: Arc<Client> = unsafe { self::client(client) }.into();
-        let queued = client.submit(reqs.len(), nonblock, |i| reqs.get(i).copied().ok_or(EINVAL))?;
+        let client = unsafe { self::client(client) };
+        let queued = Client::submit(client, reqs.len(), nonblock, |i, dst| {
+            *dst = *reqs.get(i).ok_or(EINVAL)?;
+            Ok(())
+        })?;
         Ok(queued as c_int)
     })
 }
@@ -1070,14 +1664,15 @@ unsafe extern "C" fn rbus_client_submit_user(
             return Err(E2BIG);
         }
         // SAFETY: By the safety requirements.
-        let client: Arc<Client> = unsafe { self::client(client) }.into();
+        let client = unsafe { self::client(client) };
         let base = UserPtr::from_ptr(ureqs.cast_mut());
-        let queued = client.submit(count as usize, nonblock, |i| {
+        let queued = Client::submit(client, count as usize, nonblock, |i, dst| {
             let at = base.wrapping_byte_add(i * size);
-            // As `copy_struct_from_user()`: a larger struct's tail must be zero.
-            let r: uapi::Req = uapi::read_struct(&mut UserSlice::new(at, size).reader(), size)?;
-            if req_valid(&r) {
-                Ok(r)
+            // Straight into the request, as `copy_struct_from_user()`: a larger struct's tail
+            // must be zero.
+            uapi::read_struct_into(&mut UserSlice::new(at, size).reader(), size, dst)?;
+            if req_valid(dst) {
+                Ok(())
             } else {
                 Err(EINVAL)
             }
@@ -1112,12 +1707,9 @@ unsafe extern "C" fn rbus_client_read(
     // SAFETY: By the safety requirements.
     let client = unsafe { self::client(client) };
     from_result(|| {
-        let batch = client.take(1, nonblock)?;
-        if let Some(req) = batch.iter().next() {
-            // SAFETY: By the safety requirements `rec` is valid for writes.
-            unsafe { rec.write(req.record()) };
-        }
-        client.recycle(batch);
+        let record = client.read(nonblock)?;
+        // SAFETY: By the safety requirements `rec` is valid for writes.
+        unsafe { rec.write(record) };
         Ok(0)
     })
 }
@@ -1231,13 +1823,14 @@ unsafe extern "C" fn rbus_device_post_event(
             continue;
         }
         let ev = if state.events < CLIENT_EVENTS_MAX {
-            Request::new(
-                &client,
-                Kind::Event { kind, seq, payload },
-                State::Done,
-                GFP_ATOMIC,
-            )
-            .ok()
+            let record = uapi::Record {
+                id: seq,
+                r#type: uapi::RECORD_EVENT,
+                kind,
+                payload,
+                ..uapi::Record::default()
+            };
+            Request::new(&client, record, GFP_ATOMIC).ok()
         } else {
             None
         };
@@ -1247,6 +1840,7 @@ unsafe extern "C" fn rbus_device_post_event(
         };
         let state = client.state.access_mut(&mut inner);
         state.records.push_back(ev);
+        state.len += 1;
         state.events += 1;
         client.wait.wake_up_poll(POLL_IN);
     }

@@ -17,6 +17,8 @@ use kernel::{
     types::Opaque, //
 };
 
+use core::ptr;
+
 /// A `struct wait_queue_head`.
 ///
 /// # Invariants
@@ -47,11 +49,25 @@ impl WaitQueue {
         })
     }
 
+    /// The `struct wait_queue_head`.
+    #[inline(always)]
+    fn raw(&self) -> *mut bindings::wait_queue_head {
+        // CAST: `Opaque<T>` is `repr(transparent)` over `T`; `Opaque::get()` is a call at `-Os`.
+        ptr::from_ref(&self.head).cast_mut().cast()
+    }
+
     /// Whether anyone waits: `waitqueue_active()`. Only meaningful when the waiters check their
     /// condition under a lock the caller holds, as `waitqueue_active()` documents.
+    ///
+    /// Inline, as in C: `!list_empty(&wq_head->head)`, one load.
+    #[inline(always)]
     pub(crate) fn active(&self) -> bool {
-        // SAFETY: By the type invariants `head` is initialized.
-        unsafe { crate::rbus::ffi::rbus_helper_waitqueue_active(self.head.get()) }
+        let head = self.raw();
+        // SAFETY: By the type invariants `head` is initialized. Its list is changed under its own
+        // lock, which `waitqueue_active()` does not take either: `READ_ONCE()` of `next`.
+        let next = unsafe { ptr::read_volatile(&raw const (*head).head.next) };
+        // SAFETY: As above.
+        !ptr::eq(next, unsafe { &raw const (*head).head })
     }
 
     /// Wakes every waiter and poller, with `mask` as the poll key: `wake_up_poll()`.
@@ -60,7 +76,7 @@ impl WaitQueue {
         let key = mask as usize as *mut c_void;
         // SAFETY: By the type invariants `head` is initialized. `TASK_NORMAL` and one exclusive
         // waiter are what `wake_up_poll()` passes; nobody waits exclusively here.
-        unsafe { bindings::__wake_up(self.head.get(), bindings::TASK_NORMAL, 1, key) };
+        unsafe { bindings::__wake_up(self.raw(), bindings::TASK_NORMAL, 1, key) };
     }
 
     /// Waits until `cond` holds, or a signal is pending: `wait_event_interruptible()`.
@@ -78,7 +94,7 @@ impl WaitQueue {
             // SAFETY: By the type invariants `head` is initialized, and `wait` is.
             unsafe {
                 bindings::prepare_to_wait(
-                    self.head.get(),
+                    self.raw(),
                     wait.get(),
                     bindings::TASK_INTERRUPTIBLE as c_int,
                 )
@@ -93,7 +109,7 @@ impl WaitQueue {
             unsafe { bindings::schedule() };
         };
         // SAFETY: `wait` was added by `prepare_to_wait()`, and leaves the queue here.
-        unsafe { bindings::finish_wait(self.head.get(), wait.get()) };
+        unsafe { bindings::finish_wait(self.raw(), wait.get()) };
         ret
     }
 
@@ -109,6 +125,6 @@ impl WaitQueue {
         table: *mut bindings::poll_table_struct,
     ) {
         // SAFETY: By the safety requirements; `head` is initialized by the type invariants.
-        unsafe { bindings::poll_wait(file, self.head.get(), table) };
+        unsafe { bindings::poll_wait(file, self.raw(), table) };
     }
 }
