@@ -88,7 +88,8 @@ TEST_F(channel, round_trip)
 	EXPECT_TRUE(channel_balanced(&self->ch));
 }
 
-TEST_F(channel, batch_of_64)
+/* A full batch: as many requests as the queue holds, in one call. */
+TEST_F(channel, full_batch)
 {
 	struct rbus_req reqs[RBUS_SUBMIT_MAX];
 	struct rbus_record recs[RBUS_SUBMIT_MAX];
@@ -292,9 +293,10 @@ TEST_F(channel, blocking_submit_waits_for_room)
 	pthread_t t;
 
 	ASSERT_EQ(0, channel_sim(&self->ch, 300000, 0));
-	for (int b4 = 0; b4 < 4; b4++) {
+	/* Fill the queue, 256, in batches as large as a submit takes. */
+	for (int n = 0; n < 256; n += RBUS_SUBMIT_MAX) {
 		for (int i = 0; i < RBUS_SUBMIT_MAX; i++)
-			reqs[i] = make_req(b4 * RBUS_SUBMIT_MAX + i, 1, 1);
+			reqs[i] = make_req(n + i, 1, 1);
 		ASSERT_EQ(RBUS_SUBMIT_MAX, submit_reqs(self->fd, reqs, RBUS_SUBMIT_MAX));
 	}
 	ASSERT_EQ(0, pthread_create(&t, NULL, submit_thread, &b));

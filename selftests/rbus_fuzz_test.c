@@ -70,7 +70,7 @@
 #define NONCANON_PTR	0xdead000000000000ULL
 #define LOW_PTR		0x1000ULL
 #define ARG_PAGES	2
-#define REQ_PAGES	65
+#define REQ_PAGES	(RBUS_SUBMIT_MAX + 1)	/* a full batch of page-sized requests */
 #define RECORD		((int)sizeof(struct rbus_record))
 
 /* A set of errnos, all below 128: bit e for errno e. */
@@ -732,7 +732,7 @@ static void gen_req(struct fuzz *fz, struct slot *s, __u32 index, struct rbus_re
 /* RBUS_IOC_SUBMIT with a struct of size bytes. */
 static void op_submit(struct fuzz *fz, int slot, unsigned int cmd, unsigned int size)
 {
-	static const __u32 counts[] = { 0, 64, 65, 256, 0xffffffff };
+	static const __u32 counts[] = { 0, 64, RBUS_SUBMIT_MAX, RBUS_SUBMIT_MAX + 1, 0xffffffff };
 	struct slot *s = &fz->slot[slot];
 	struct rbus_submit sub = { 0 };
 	struct rbus_req reqs[RBUS_SUBMIT_MAX];

@@ -227,7 +227,7 @@ info_json() {
 	sed -n '/"channel_info"/,/}/p' "$j" >"$T/ci"
 	[ "$(jget bus <"$T/ci")" = "$nr" ] && [ "$(jget address <"$T/ci")" = 64 ] &&
 		[ "$(jget compatible <"$T/ci")" = rbus,user ] && [ "$(jget version <"$T/ci")" = 1 ] &&
-		[ "$(jget data_max <"$T/ci")" = 64 ] && [ "$(jget submit_max <"$T/ci")" = 64 ] &&
+		[ "$(jget data_max <"$T/ci")" = 64 ] && [ "$(jget submit_max <"$T/ci")" = 256 ] &&
 		[ "$(jget record_size <"$T/ci")" = 96 ] && [ "$(jget queue_depth <"$T/ci")" = 256 ] ||
 		fail "channel_info: $(cat "$T/ci")"
 }

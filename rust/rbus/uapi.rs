@@ -26,8 +26,8 @@ use kernel::{
 pub const VERSION: u32 = 1;
 /// `RBUS_DATA_MAX`: the most bytes a request writes or reads.
 pub const DATA_MAX: usize = 64;
-/// `RBUS_SUBMIT_MAX`: the most requests one submit takes.
-pub const SUBMIT_MAX: usize = 64;
+/// `RBUS_SUBMIT_MAX`: the most requests one submit takes, as many as a child's queue holds.
+pub const SUBMIT_MAX: usize = 256;
 /// `RBUS_OP_TRANSFER`.
 pub const OP_TRANSFER: u32 = 1;
 /// `RBUS_RECORD_COMPLETION`.

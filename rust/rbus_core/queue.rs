@@ -109,6 +109,9 @@ use core::{
 /// The most requests a child holds at once, over all its clients.
 const QUEUE_DEPTH: u32 = ffi::RBUS_QUEUE_DEPTH;
 
+// One submit may fill the queue, and the spares hold a full batch.
+const _: () = assert!(uapi::SUBMIT_MAX == QUEUE_DEPTH as usize);
+
 /// Unread event records a client keeps; newer events are dropped.
 const CLIENT_EVENTS_MAX: u32 = 64;
 

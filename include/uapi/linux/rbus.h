@@ -57,8 +57,12 @@
 
 /* The most bytes a request writes or reads. */
 #define RBUS_DATA_MAX		64
-/* The most requests one RBUS_IOC_SUBMIT takes. */
-#define RBUS_SUBMIT_MAX		64
+/*
+ * The most requests one RBUS_IOC_SUBMIT takes: as many as a device's queue
+ * holds (struct rbus_info's @queue_depth), so one call can fill it. It was
+ * 64 before; RBUS_IOC_INFO reports it as @submit_max.
+ */
+#define RBUS_SUBMIT_MAX		256
 
 /* Request operations. */
 /* Write tx, then read rx_len bytes back: the I2C-style transfer. */
