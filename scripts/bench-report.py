@@ -151,8 +151,6 @@ ROWS = [
     ("ruler: eventfd `write()` + `read()`", "", "eventfd", "pipe", (1,)),
     ("ruler: `close()` of a pipe's last fd", "", "close-pipe", "close-pipe", (1,)),
 ]
-# Figures a kernel may lack: a batch above its RBUS_SUBMIT_MAX.
-OPTIONAL = {"batch batch=256 callers=1"}
 RULER_NAMES = {"bare": "bare call", "pipe": "pipe", "syscall": "syscall",
                "close-pipe": "pipe close"}
 
@@ -209,7 +207,7 @@ def table(bench, out):
             if n not in callers:
                 cells.append("")
                 continue
-            if not bench.has(name) and name not in OPTIONAL:
+            if not bench.has(name):
                 missing.append(name)
             cells.append(fmt(bench.median(name), bench.boot_medians(name)))
             r = bench.ratios(name, ruler_name)

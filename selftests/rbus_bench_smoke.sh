@@ -79,7 +79,7 @@ if out=$("$(dirname "$0")/rbus_user_bench" -c "$node" -i "/dev/i2c-$i2c" 64 1); 
 else
 	ktap_test_fail "rbus_user_bench runs"
 fi
-gone=$(missing "syscall pipe eventfd close-pipe round-trip batch/1 batch/4 batch/16 batch/64
+gone=$(missing "syscall pipe eventfd close-pipe round-trip batch/1 batch/4 batch/16 batch/64 batch/256
 		close-channel info-ioctl read-empty i2c-rdwr" "$out" 1)
 if [ -z "$gone" ]; then
 	ktap_test_pass "rbus_user_bench printed every figure"
