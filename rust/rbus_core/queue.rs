@@ -7,8 +7,9 @@
 //! A [`Client`] (an open file, or a kernel child driver) submits [`Request`]s; each is completed
 //! exactly once: by the controller, by a cancel, by the client's close, or with `-ENODEV` when
 //! the driver unbinds or the child is removed. Whichever comes first wins, under the queue's
-//! lock, and moves the request from the queue's `pending` list to its client's `records`; a
-//! request is on at most one of those lists, so both use its one set of links.
+//! lock, and moves the request to its client's `records`: from the queue's `pending` list, or,
+//! while `submit` still hands it to the controller, from no list, at the hand-over's settlement.
+//! A request is on at most one of those lists, so both use its one set of links.
 //!
 //! The controller holds each request it was handed as an [`Arc`] of its own, turned into the
 //! `struct rbus_request *` of `rbus_hw_ops.submit` and back by `rbus_request_complete()`. It is
@@ -386,9 +387,13 @@ enum State {
 ///   whoever took it off them.
 /// - `next` is written only by whoever links the request: a [`Chain`] that owns a reference to
 ///   it, or the hand-over that gave it to the controller (see [`hand_over`]).
-/// - `answer` is written only by the controller's completion of the request while `handoff` is
-///   [`HANDOFF_RUNNING`], before it sets [`HANDOFF_ANSWERED`], and read only by the hand-over
-///   that finds [`HANDOFF_ANSWERED`].
+/// - `answer` belongs to whoever holds the controller's reference: the controller, which may
+///   write its `data` in place (`rbus_request_get_io()`) and writes all of it when it completes
+///   the request while `handoff` is [`HANDOFF_RUNNING`], before it sets [`HANDOFF_ANSWERED`]; or
+///   the hand-over, before it handed the request over or once the call to the controller could
+///   not begin. It is read only by the hand-over that finds [`HANDOFF_ANSWERED`], after the
+///   controller gave its reference back. A completion that comes after the settlement may still
+///   write it: nothing reads it then, until the request's next use writes it again.
 #[pin_data]
 pub(crate) struct Request {
     #[pin]
@@ -616,28 +621,6 @@ impl Chain {
         }
     }
 
-    /// The chain that starts at `head`, whose tail is not known.
-    ///
-    /// # Safety
-    ///
-    /// `head` must be null or the first request of a chain as the type invariants describe, whose
-    /// references the caller owns.
-    unsafe fn from_head(head: *mut c_void) -> Self {
-        let mut len = 0;
-        let mut at = head;
-        while !at.is_null() {
-            len += 1;
-            // SAFETY: By the safety requirements `at` is a live link of the chain.
-            at = unsafe { link(at) }.next.load(Relaxed);
-        }
-        // INVARIANT: By the safety requirements; `tail` is unknown.
-        Self {
-            head,
-            tail: ptr::null_mut(),
-            len,
-        }
-    }
-
     fn is_empty(&self) -> bool {
         self.head.is_null()
     }
@@ -701,39 +684,76 @@ impl Drop for Chain {
 }
 
 /// A client's consumed requests, kept for its next submits: a lock-free stack, as the kernel's
-/// `llist` (`llist_add()` and `llist_del_all()`), so that neither a submit nor a read takes the
-/// queue's lock for it. Only whole chains are taken, so a request cannot be taken twice (the
-/// `llist_del_first()` ABA problem).
+/// `llist`, so that neither a submit nor a read takes the queue's lock for it. Any number of
+/// readers and submits push (`llist_add()`); one taker at a time pops (`llist_del_first()`, which
+/// `llist.h` allows "with a lock among the deleters"). The lock among takers is `taking`, tried and
+/// never waited for: a submit that finds another taking allocates instead.
+///
+/// One taker at a time makes the pop safe from the ABA problem: while a taker holds `taking`, the
+/// request at `head` leaves the stack only through it, so when `head` is still that request its
+/// `next`, written before it was pushed, is still the request below.
 ///
 /// # Invariants
 ///
 /// `head` is null or the first request of a [`Chain`], whose references the stack owns; each is
-/// the only reference to its request, which is on no list.
+/// the only reference to its request, which is on no list. Only the holder of `taking` takes
+/// requests off the stack.
 struct Spares {
     head: AtomicPtr<c_void>,
-    /// About how many there are, to keep them to [`CLIENT_SPARES`]: a take and a give may race.
-    count: AtomicU32,
+    /// Whether a taker is popping.
+    taking: AtomicBool,
+    /// How many there are, to keep them to [`CLIENT_SPARES`]: every push adds its requests once,
+    /// after it linked them, and every pop takes its own off once, so the count may lag, and
+    /// briefly drop below zero, but it does not drift.
+    count: AtomicI32,
 }
 
 impl Spares {
     fn new() -> Self {
-        // INVARIANT: Empty.
+        // INVARIANT: Empty, with no taker.
         Self {
             head: AtomicPtr::new(ptr::null_mut()),
-            count: AtomicU32::new(0),
+            taking: AtomicBool::new(false),
+            count: AtomicI32::new(0),
         }
     }
 
-    /// Takes every spare. Each is the only reference to its request, which the caller may write.
-    fn take(&self) -> Chain {
-        if self.head.load(Relaxed).is_null() {
-            return Chain::new();
+    /// Takes up to `max` spares, fewer if there are not as many or another taker is popping.
+    /// Each is the only reference to its request, which the caller may write.
+    #[inline(always)]
+    fn take(&self, max: u32) -> Chain {
+        let mut taken = Chain::new();
+        // Acquire: the pop's reads come after the previous taker's.
+        if self.head.load(Relaxed).is_null() || self.taking.swap(true, Acquire) {
+            return taken;
         }
-        self.count.store(0, Relaxed);
-        // Acquire: the reads of a request's last use come before its reuse.
-        let head = self.head.swap(ptr::null_mut(), Acquire);
-        // SAFETY: By the type invariants `head` is a chain whose references are now the caller's.
-        unsafe { Chain::from_head(head) }
+        while taken.len < max {
+            // Acquire: the reads and writes of a request's last use, and its link, which its
+            // push released, come before its reuse.
+            let head = self.head.load(Acquire);
+            if head.is_null() {
+                break;
+            }
+            // SAFETY: By the type invariants only this taker, which holds `taking`, takes requests
+            // off the stack, so `head` stays a live link of it until the exchange below.
+            let next = unsafe { link(head) }.next.load(Relaxed);
+            if self
+                .head
+                .compare_exchange(head, next, Acquire, Relaxed)
+                .is_err()
+            {
+                // A push came in front: try again from the new head.
+                continue;
+            }
+            // SAFETY: `head` came off the stack, with the reference the stack owned, by the
+            // exchange above.
+            let req = unsafe { <Arc<Request> as ForeignOwnable>::from_foreign(head) };
+            taken.push_back(req);
+        }
+        // Release: the next taker's pops come after this one's.
+        self.taking.store(false, Release);
+        self.count.fetch_sub(taken.len as i32, Relaxed);
+        taken
     }
 
     /// Gives `chain` back, as much of it as fits: the rest is freed.
@@ -756,7 +776,7 @@ impl Spares {
     ///
     /// As for [`Spares::give`].
     unsafe fn push(&self, chain: Chain) {
-        let room = CLIENT_SPARES.saturating_sub(self.count.load(Relaxed));
+        let room = (CLIENT_SPARES as i32 - self.count.load(Relaxed).max(0)).max(0) as u32;
         let mut kept = chain;
         if kept.len > room {
             let mut fits = Chain::new();
@@ -778,7 +798,8 @@ impl Spares {
         loop {
             // SAFETY: `tail` is the last link of `kept`, whose references the caller owns.
             unsafe { link(tail) }.next.store(head, Relaxed);
-            // Release: the reads of the requests' last use come before their reuse.
+            // Release: the reads and writes of the requests' last use, and their links, come
+            // before their reuse.
             match self
                 .head
                 .compare_exchange_weak(head, kept.head, Release, Relaxed)
@@ -790,7 +811,7 @@ impl Spares {
         // INVARIANT: The stack owns the references of `kept` now, which the caller's safety
         // requirements make unique.
         core::mem::forget(kept);
-        self.count.fetch_add(n, Relaxed);
+        self.count.fetch_add(n as i32, Relaxed);
     }
 }
 
@@ -914,10 +935,10 @@ impl Client {
             core::mem::take(&mut state.records)
         };
         // Outside the lock: the last request may hold the last reference of the client. The
-        // spares hold the client too: this breaks that cycle. The file is being released, so no
-        // read gives any back.
+        // spares hold the client too: this breaks that cycle. The client is being closed, so no
+        // submit takes and no read gives any back meanwhile, and this take gets them all.
         drop(records);
-        drop(self.spares.take());
+        drop(self.spares.take(u32::MAX));
     }
 
     /// Whether `submit` should stop waiting for room.
@@ -935,7 +956,7 @@ impl Client {
         nonblock: bool,
         mut fill: impl FnMut(usize, &mut uapi::Req) -> Result,
     ) -> Result<u32> {
-        let mut spares = this.spares.take();
+        let mut spares = this.spares.take(count as u32);
         let mut batch = Chain::new();
         let mut ret = Ok(());
         for i in 0..count {
@@ -967,8 +988,8 @@ impl Client {
             }
             return Err(e);
         }
-        // SAFETY: What is left was taken off the spares, untouched.
-        unsafe { this.spares.give(spares) };
+        // The spares taken were as many as the batch at most, and it used them all.
+        debug_assert!(spares.is_empty());
         this.queue_batch(batch, nonblock)
     }
 
@@ -1147,8 +1168,9 @@ impl Client {
     fn consumed(spare: &mut Chain, req: ListArc<Request>) {
         let req = req.into_arc();
         if !req.shared.load(Relaxed) {
-            // The list's reference was its only one: the controller's became it (see
-            // `hand_over()`). That spares two calls of the reference count.
+            // Not shared, the list's reference is the request's only one: a request the
+            // controller never held, or whose reference became the list's (see `hand_over()`).
+            // That spares two calls of the reference count.
             spare.push_back(req);
         } else if let Some(unique) = Arc::into_unique_or_drop(req) {
             // Not the last reference, when it is not unique: nothing is freed here.
@@ -1212,9 +1234,11 @@ impl Client {
         if !state.records.is_empty() {
             mask |= POLL_IN;
         }
-        if state.dead {
+        if state.drained_dead() {
+            // Only once the records of a submit still handing over are in: `POLLHUP` tells a
+            // reader that none is missing.
             mask |= POLL_HUP;
-        } else if count < QUEUE_DEPTH {
+        } else if !state.dead && count < QUEUE_DEPTH {
             mask |= POLL_OUT;
         }
         mask
@@ -1243,10 +1267,14 @@ unsafe fn pm_get_noresume(dev: *mut bindings::device) {
     count.fetch_add(1, Relaxed);
 }
 
-/// Drops a runtime PM usage count of `dev`, as `pm_runtime_put_autosuspend()` does, without
-/// marking it busy. While other counts remain, that put only decrements the count
-/// (`rpm_drop_usage_count()`), which is done here inline; the last goes to the PM core, which
-/// suspends the device once its autosuspend delay has passed, if it is allowed to.
+/// Drops a runtime PM usage count of `dev`, as `pm_runtime_put_autosuspend()` does. While other
+/// counts remain, that put marks the device busy and decrements the count
+/// (`rpm_drop_usage_count()`): here the decrement is inline, and the caller marks the device
+/// busy at most once a jiffy; unlike the PM core, it emits no `rpm_usage` trace event. The last
+/// count goes to `pm_runtime_put_autosuspend()` itself, which marks the device busy and suspends
+/// it once its autosuspend delay has passed, if it is allowed to. The count is the PM core's own
+/// `power.usage_count`: a kernel without `CONFIG_PM` has none, so `rbus_core` does not build
+/// there.
 ///
 /// # Safety
 ///
@@ -1518,10 +1546,11 @@ unsafe extern "C" fn rbus_request_complete(
         // safety requirements that is the caller. While `handoff` is `HANDOFF_RUNNING` the
         // hand-over does not read it.
         unsafe {
-            // An answer written in place (`rbus_request_get_io()`) is where it belongs.
+            // An answer written in place (`rbus_request_get_io()`) is where it belongs. A C
+            // controller may pass a part of that buffer, so the copy may overlap.
             let data = (&raw mut (*answer).data).cast::<u8>();
             if !ptr::eq(rx, data) && n != 0 {
-                ptr::copy_nonoverlapping(rx, data, n);
+                ptr::copy(rx, data, n);
             }
             (*answer).status = status;
             (*answer).len = n as u32;
