@@ -219,6 +219,36 @@ TEST_F(storm, suspended_controller)
 }
 
 /*
+ * Calls keep an allowed controller awake, though none holds it: its
+ * autosuspend counts them. Idle, it suspends within two delays.
+ */
+TEST_F(storm, calls_keep_controller_awake)
+{
+	struct timespec t0, t1;
+	int calls = 0, refused = 0;
+	double secs;
+
+	ASSERT_EQ(0, host_power("autosuspend_delay_ms", "200"));
+	ASSERT_EQ(0, host_power("control", "auto"));
+	ASSERT_TRUE(host_status("suspended"));
+
+	/* A sleeping call resumes it; `try_` calls then find it active, for ten delays. */
+	ASSERT_EQ(0, child_call(0x30, "wait"));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (child_call(0x30, "try"))
+			refused++;
+		calls++;
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	} while (secs < 2.0);
+	TH_LOG("%d calls in %.2f s, %d refused", calls, secs, refused);
+	EXPECT_EQ(0, refused);
+	EXPECT_TRUE(host_status("suspended"));
+}
+
+/*
  * A storm runs at 0x30 while a channel child at 0x50 is deleted with a
  * request in its simulated device's ticker, which stalls before it answers:
  * the delete waits for that round. Lockdep sees the delete's wait and the

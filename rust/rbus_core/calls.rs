@@ -17,6 +17,10 @@
 //!   section, since the suspend waits for that section, and holds it active until it ends; with
 //!   `RBUS_CALL_NOWAIT` it fails with `-EAGAIN` instead.
 //!
+//! - A call stores nothing of the host's: each counts itself in its child's per-CPU `calls`
+//!   counter, and the host's autosuspend reads those counts to tell whether it was busy
+//!   (`host.rs`).
+//!
 //! Each host has its own domain, so one controller's suspend or child removal never waits for
 //! the calls of another.
 
@@ -41,11 +45,9 @@ use kernel::{
 // loads and stores that `READ_ONCE()` and `WRITE_ONCE()` are, and are as sound.
 use core::{
     mem::ManuallyDrop,
-    ptr,
     sync::atomic::{
         AtomicBool,
         AtomicPtr,
-        AtomicUsize,
         Ordering::{
             Acquire,
             Relaxed, //
@@ -221,26 +223,6 @@ impl Call {
     }
 }
 
-/// Marks `host` busy for its autosuspend, with at most one store a jiffy: callers mostly only read
-/// the line.
-///
-/// # Safety
-///
-/// `host` must be a valid host.
-#[inline(always)]
-pub(crate) unsafe fn mark_host_busy(host: *mut ffi::rbus_host) {
-    // SAFETY: `jiffies` is the kernel's tick counter, which it only ever updates atomically.
-    let now = unsafe { ptr::read_volatile(&raw const bindings::jiffies) };
-    // SAFETY: By the safety requirements the host is valid, and `busy_jiffies` only ever accessed
-    // atomically.
-    let busy = unsafe { AtomicUsize::from_ptr(&raw mut (*host).busy_jiffies) };
-    if busy.load(Relaxed) != now {
-        busy.store(now, Relaxed);
-        // SAFETY: The host is valid.
-        unsafe { ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*host).dev) };
-    }
-}
-
 impl Call {
     /// Runs `f` with the controller's table and its context, then ends the call, as dropping it
     /// does, but inline: at the kernel's `opt-level=s` the drop glue of `Call` stays a function
@@ -257,10 +239,6 @@ impl Call {
     #[inline(always)]
     fn release(&mut self) {
         let host = self.host;
-        // Keeps an allowed host awake while calls come.
-        //
-        // SAFETY: By the type invariants the host is valid.
-        unsafe { mark_host_busy(host) };
         // SAFETY: By the type invariants the section was entered with `scp` on this domain.
         unsafe { srcu::read_unlock_fast(&raw mut (*host).calls_srcu, self.scp) };
         if self.held {
@@ -275,40 +253,106 @@ impl Drop for Call {
     }
 }
 
-/// Runs `f` with the controller's table inside a call `op` on the child `context`, and traces
-/// the call once it ended.
+/// What a call finds in place of the controller's table when the child is removed or the host
+/// suspended: a table with no calls, so that one test of the call it picks covers those two cases
+/// and a controller without that call.
+static NO_CALLS: ffi::rbus_hw_ops = ffi::rbus_hw_ops {
+    transfer: None,
+    reg_read: None,
+    reg_write: None,
+    subscribe: None,
+    submit: None,
+};
+
+/// Runs the controller's implementation of call `op` on the child `context`, which `pick`
+/// takes from its table, as `call` says, then traces the call once it ended. A controller
+/// without that call gets `-EOPNOTSUPP`.
+///
+/// The fast path, a child in place and its host active, is [`Call::begin`] and [`Call::run`]
+/// spelt out with one branch: under TCG every branch ends a translation block, which costs more
+/// than the loads. The rest takes [`with_call_slow`].
 ///
 /// # Safety
 ///
 /// `context` must be the context of a table `rbus_query_interface()` filled, whose reference the
 /// caller holds.
 #[inline(always)]
-unsafe fn with_call(
+unsafe fn with_call<F: Copy>(
     context: *mut c_void,
     op: Op,
     flags: u32,
-    f: impl FnOnce(&ffi::rbus_hw_ops, *mut c_void) -> c_int,
+    pick: impl Fn(&ffi::rbus_hw_ops) -> Option<F>,
+    call: impl Fn(F, *mut c_void) -> c_int,
 ) -> c_int {
     let rdev = context.cast::<ffi::rbus_device>();
     // SAFETY: By the safety requirements `context` is a child, which the table's reference keeps
     // valid, and which holds a reference on its host.
     let host = unsafe { (*rdev).host };
-    // `Call::begin()`, spelt out: a call that began on the fast path and one that had to resume
-    // the host each run `f` in an arm of their own, so that the fast path's call stays in
-    // registers instead of going through the memory the slow path returns it in.
+    // SAFETY: The host is valid; `calls_srcu` lives as long as it.
+    let ssp = unsafe { &raw mut (*host).calls_srcu };
+    // SAFETY: The host's domain is an SRCU-fast one, initialized from `rbus_host_add()` to its
+    // release; the section ends in this function.
+    let scp = unsafe { srcu::read_lock_fast(ssp) };
+    // As in `Call::enter()`: `srcu_dereference()`, and the flag only runtime PM writes.
     //
+    // SAFETY: `rdev` is valid, and every access to `hw` while the child is added is atomic.
+    // CAST: `*const T` and `*mut T` have the same layout.
+    let hw = unsafe { AtomicPtr::from_ptr((&raw mut (*rdev).hw).cast::<*mut ffi::rbus_hw_ops>()) }
+        .load(Acquire);
+    // SAFETY: The host is valid, and only its runtime PM callbacks write the flag, atomically.
+    let suspended = unsafe { AtomicBool::from_ptr(&raw mut (*host).suspended) }.load(Relaxed);
+    // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
+    let suspended = suspended && !cfg!(rbus_break = "skip-pm");
+    // A select, not a branch: `|` evaluates both tests.
+    let table = if hw.is_null() | suspended {
+        &NO_CALLS
+    } else {
+        // SAFETY: `hw` is set, so valid until the section ends (the type invariants of `Call`).
+        unsafe { &*hw }
+    };
+    if let Some(f) = pick(table) {
+        // SAFETY: `rdev` is valid.
+        unsafe { Counter::Calls.add(rdev, 1) };
+        // SAFETY: `hw_ctx` is written before the child is added and never changes.
+        let ret = call(f, unsafe { (*rdev).hw_ctx });
+        // SAFETY: The section entered above with `scp` ends.
+        unsafe {
+            srcu::read_unlock_fast(ssp, scp);
+            trace::call(rdev, op, flags, ret);
+        }
+        return ret;
+    }
+    // SAFETY: Entered above with `scp`.
+    unsafe { srcu::read_unlock_fast(ssp, scp) };
     // SAFETY: As above.
-    let ret = match unsafe { Call::enter(rdev, host, false) } {
-        Ok(call) => call.run(f),
-        Err(Refused::Removed) => ENODEV.to_errno(),
-        // SAFETY: As above.
-        Err(Refused::Suspended) => match unsafe { Call::resume_and_begin(rdev, host, flags) } {
-            Ok(call) => call.run(f),
-            Err(e) => e.to_errno(),
-        },
+    unsafe { with_call_slow(rdev, op, flags, pick, call) }
+}
+
+/// The rest of [`with_call`]: a removed child, a suspended host, or a controller without the
+/// call. Begins the call again, resuming the host if it must.
+///
+/// # Safety
+///
+/// As for [`with_call`], with `rdev` its context.
+#[cold]
+#[inline(never)]
+unsafe fn with_call_slow<F: Copy>(
+    rdev: *mut ffi::rbus_device,
+    op: Op,
+    flags: u32,
+    pick: impl Fn(&ffi::rbus_hw_ops) -> Option<F>,
+    call: impl Fn(F, *mut c_void) -> c_int,
+) -> c_int {
+    // SAFETY: By the safety requirements `rdev` is a valid child for the call.
+    let ret = match unsafe { Call::begin(rdev, flags) } {
+        Ok(begun) => begun.run(|hw, ctx| match pick(hw) {
+            Some(f) => call(f, ctx),
+            None => EOPNOTSUPP.to_errno(),
+        }),
+        Err(e) => e.to_errno(),
     };
     // SAFETY: As above.
-    unsafe { trace::call(context.cast(), op, flags, ret) };
+    unsafe { trace::call(rdev, op, flags, ret) };
     ret
 }
 
@@ -324,10 +368,13 @@ extern "C" fn transfer_callback(
     // SAFETY: Child drivers call the table with its own context. The controller checks the
     // buffers, as `struct rbus_hw_ops` requires.
     unsafe {
-        with_call(context, Op::Transfer, flags, |hw, ctx| match hw.transfer {
-            Some(f) => f(ctx, tx, tx_len, rx, rx_len),
-            None => EOPNOTSUPP.to_errno(),
-        })
+        with_call(
+            context,
+            Op::Transfer,
+            flags,
+            |hw| hw.transfer,
+            move |f, ctx| f(ctx, tx, tx_len, rx, rx_len),
+        )
     }
 }
 
@@ -340,10 +387,13 @@ extern "C" fn reg_read_callback(
 ) -> c_int {
     // SAFETY: As in `transfer_callback()`.
     unsafe {
-        with_call(context, Op::RegRead, flags, |hw, ctx| match hw.reg_read {
-            Some(f) => f(ctx, reg, val),
-            None => EOPNOTSUPP.to_errno(),
-        })
+        with_call(
+            context,
+            Op::RegRead,
+            flags,
+            |hw| hw.reg_read,
+            move |f, ctx| f(ctx, reg, val),
+        )
     }
 }
 
@@ -351,10 +401,13 @@ extern "C" fn reg_read_callback(
 extern "C" fn reg_write_callback(context: *mut c_void, flags: u32, reg: u32, val: u32) -> c_int {
     // SAFETY: As in `transfer_callback()`.
     unsafe {
-        with_call(context, Op::RegWrite, flags, |hw, ctx| match hw.reg_write {
-            Some(f) => f(ctx, reg, val),
-            None => EOPNOTSUPP.to_errno(),
-        })
+        with_call(
+            context,
+            Op::RegWrite,
+            flags,
+            |hw| hw.reg_write,
+            move |f, ctx| f(ctx, reg, val),
+        )
     }
 }
 
@@ -362,12 +415,13 @@ extern "C" fn reg_write_callback(context: *mut c_void, flags: u32, reg: u32, val
 extern "C" fn subscribe_callback(context: *mut c_void, flags: u32, mask: u32) -> c_int {
     // SAFETY: As in `transfer_callback()`.
     unsafe {
-        with_call(context, Op::Subscribe, flags, |hw, ctx| {
-            match hw.subscribe {
-                Some(f) => f(ctx, mask),
-                None => EOPNOTSUPP.to_errno(),
-            }
-        })
+        with_call(
+            context,
+            Op::Subscribe,
+            flags,
+            |hw| hw.subscribe,
+            move |f, ctx| f(ctx, mask),
+        )
     }
 }
 

@@ -23,17 +23,26 @@
 //! every child of every controller.
 
 use super::{
+    bus::BUS_TYPE,
     device::{
         attr_group,
-        attr_wo, //
+        attr_wo,
+        to_rbus_device, //
     },
+    stats::Counter,
     table::Table,
     trace, //
 };
 use crate::rbus::ffi;
-use core::ptr::{
-    self,
-    NonNull, //
+use core::{
+    ptr::{
+        self,
+        NonNull, //
+    },
+    sync::atomic::{
+        AtomicUsize,
+        Ordering, //
+    }, //
 };
 use kernel::{
     alloc::flags::GFP_KERNEL,
@@ -73,6 +82,9 @@ struct HostData {
     /// after their `device_del()`, so no two children of the host ever have the same name.
     #[pin]
     addrs: Mutex<[u64; ADDR_WORDS]>,
+    /// The children's calls, summed, when the host last tried to suspend: only the runtime
+    /// suspend callback uses it, and the PM core runs one at a time.
+    calls_seen: Atomic<u64>,
 }
 
 /// The state of a host's files.
@@ -162,17 +174,98 @@ unsafe fn set_suspended(host: *mut ffi::rbus_host, suspended: bool) {
     unsafe { Atomic::from_ptr(&raw mut (*host).suspended) }.store(suspended, Relaxed);
 }
 
+/// Marks `host` busy for its autosuspend, with at most one store a jiffy: callers mostly only read
+/// the line. For the request queue, whose requests hold the host active; calls count themselves
+/// instead (see [`runtime_suspend_callback`]).
+///
+/// # Safety
+///
+/// `host` must be a valid host.
+#[inline(always)]
+pub(crate) unsafe fn mark_host_busy(host: *mut ffi::rbus_host) {
+    // SAFETY: `jiffies` is the kernel's tick counter, which it only ever updates atomically.
+    let now = unsafe { ptr::read_volatile(&raw const bindings::jiffies) };
+    // `core`'s atomic, a plain load and store: `kernel::sync::atomic` calls a C helper for each
+    // access in 7.3, on the request queue's every round trip (see `calls.rs`).
+    //
+    // SAFETY: By the safety requirements the host is valid, and `busy_jiffies` only ever accessed
+    // atomically.
+    let busy = unsafe { AtomicUsize::from_ptr(&raw mut (*host).busy_jiffies) };
+    if busy.load(Ordering::Relaxed) != now {
+        busy.store(now, Ordering::Relaxed);
+        // SAFETY: The host is valid.
+        unsafe { ffi::rbus_helper_pm_runtime_mark_last_busy(&raw mut (*host).dev) };
+    }
+}
+
+/// Adds the calls of `dev`, if it is a child, to the `u64` at `sum`: a `device_for_each_child()`
+/// callback.
+extern "C" fn add_calls(dev: *mut bindings::device, sum: *mut c_void) -> c_int {
+    // SAFETY: `device_for_each_child()` holds a reference on `dev` for this call, which keeps a
+    // child's counters: they go with its release. Only `rbus_device_add()` puts devices on the
+    // bus. `sum` is the caller's `u64`, which only this thread accesses.
+    unsafe {
+        if (*dev).bus == BUS_TYPE.as_ptr() {
+            let sum = &mut *sum.cast::<u64>();
+            *sum = sum.wrapping_add(Counter::Calls.sum(to_rbus_device(dev)));
+        }
+    }
+    0
+}
+
+/// Whether the children of `host` made calls since the host last asked, which only
+/// [`runtime_suspend_callback`] does.
+///
+/// # Safety
+///
+/// `host` must come from `rbus_host_add()` and not be released yet.
+unsafe fn called_since(host: *mut ffi::rbus_host) -> bool {
+    let mut calls: u64 = 0;
+    // SAFETY: By the safety requirements the host is registered or being removed, so its device
+    // is initialized; `add_calls` takes the `u64` it is given.
+    unsafe {
+        bindings::device_for_each_child(
+            &raw mut (*host).dev,
+            (&raw mut calls).cast(),
+            Some(add_calls),
+        )
+    };
+    // SAFETY: By the safety requirements `host` is not released.
+    unsafe { host_data(host) }.calls_seen.xchg(calls, Relaxed) != calls
+}
+
 /// Runtime suspend, the controller's D0 exit: sets the flag, then waits out the child-to-bus
 /// calls that started before it. From then on a call resumes the host first, or fails with
 /// `-EAGAIN` if it may not sleep. The domain is this host's alone: calls on other controllers
 /// are not waited for.
+///
+/// Calls mark the host busy lazily, which keeps them free of a store to a shared line and of
+/// the test for it: on the autosuspend, a host whose children made calls since its last
+/// attempt marks itself busy and refuses with `-EBUSY`, so the PM core tries again one delay
+/// later (`rpm_suspend()`). It so suspends one to two delays after the last call. With a delay
+/// of 0 or below, which the PM core would not retry, it suspends at once.
 extern "C" fn runtime_suspend_callback(dev: *mut bindings::device) -> c_int {
     // SAFETY: The PM core suspends a registered device, and only hosts have this device type.
-    unsafe { set_suspended(to_rbus_host(dev), true) };
+    let host = unsafe { to_rbus_host(dev) };
+    // SAFETY: `dev` is a registered device; `power.autosuspend_delay` changes under its
+    // `power.lock`, which this does not hold: `READ_ONCE()`.
+    let delay = unsafe { Atomic::from_ptr(&raw mut (*dev).power.autosuspend_delay) }.load(Relaxed);
+    // SAFETY: The host is registered.
+    if delay > 0 && !cfg!(rbus_break = "no-busy") && unsafe { called_since(host) } {
+        // SAFETY: As above.
+        unsafe {
+            ffi::rbus_helper_pm_runtime_mark_last_busy(dev);
+            trace::runtime_suspend(dev, EBUSY.to_errno());
+        }
+        return EBUSY.to_errno();
+    }
+
+    // SAFETY: The host is registered.
+    unsafe { set_suspended(host, true) };
 
     // SAFETY: The host's domain lives from `rbus_host_add()` to its release. Runtime PM
     // callbacks run in process context, outside any of its read-side sections.
-    unsafe { bindings::synchronize_srcu(&raw mut (*to_rbus_host(dev)).calls_srcu) };
+    unsafe { bindings::synchronize_srcu(&raw mut (*host).calls_srcu) };
     // SAFETY: The PM core suspends a registered device.
     unsafe { trace::runtime_suspend(dev, 0) };
     0
@@ -308,6 +401,7 @@ unsafe fn add(parent: *mut bindings::device, nr: c_int) -> Result<*mut ffi::rbus
             }),
             control <- new_mutex!(Control { handlers: None }),
             addrs <- new_mutex!([0; ADDR_WORDS]),
+            calls_seen: Atomic::new(0),
         }),
         GFP_KERNEL,
     )?;

@@ -32,15 +32,13 @@
 //! `rbus_request_*()` functions here, which `rust/exports.c` exports.
 
 use super::{
-    calls::{
-        mark_host_busy,
-        Call, //
-    },
+    calls::Call,
     device::{
         attr_group,
         attr_ro,
         to_rbus_device, //
     },
+    host::mark_host_busy,
     table::Table,
     trace,
     wait::WaitQueue, //

@@ -93,7 +93,7 @@ impl Counter {
     /// # Safety
     ///
     /// `rdev` must be a valid child.
-    unsafe fn sum(self, rdev: *const ffi::rbus_device) -> u64 {
+    pub(crate) unsafe fn sum(self, rdev: *const ffi::rbus_device) -> u64 {
         // SAFETY: By the safety requirements `rdev` is valid. Its counters are allocated before
         // the child is added and freed with it.
         let counter = self.of(unsafe { (*rdev).stats });
