@@ -31,6 +31,8 @@ mod events;
 mod host;
 #[path = "../rust/rbus_core/ida.rs"]
 mod ida;
+#[path = "../rust/rbus_core/lock.rs"]
+mod lock;
 #[path = "../rust/rbus_core/power.rs"]
 mod power;
 #[path = "../rust/rbus_core/queue.rs"]

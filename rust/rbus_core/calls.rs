@@ -235,7 +235,15 @@ impl Call {
         ret
     }
 
-    /// Leaves the read-side section and the host. Only [`Call::run`] and the drop call it, once.
+    /// Ends the call, as dropping it does, but inline, as [`Call::run`] does.
+    #[inline(always)]
+    pub(crate) fn end(self) {
+        let mut call = ManuallyDrop::new(self);
+        call.release();
+    }
+
+    /// Leaves the read-side section and the host. Only [`Call::run`], [`Call::end`] and the drop
+    /// call it, once.
     #[inline(always)]
     fn release(&mut self) {
         let host = self.host;

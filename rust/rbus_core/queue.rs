@@ -39,6 +39,7 @@ use super::{
         to_rbus_device, //
     },
     host::mark_host_busy,
+    lock::FastSpinLock,
     table::Table,
     trace,
     wait::WaitQueue, //
@@ -65,15 +66,14 @@ use kernel::{
         ListArc,
         ListLinks, //
     },
-    new_spinlock,
     prelude::*,
     static_lock_class,
     sync::{
         aref::ARef,
+        lock::Lock,
         Arc,
         ArcBorrow,
-        LockedBy,
-        SpinLock, //
+        LockedBy, //
     },
     time::{
         Instant,
@@ -178,8 +178,9 @@ impl Inner {
 /// The request queue of a child, which the child owns from `rbus_device_add()` to its release.
 #[pin_data]
 pub(crate) struct Queue {
+    /// Two calls a section (see `lock.rs`): a round trip takes it three times.
     #[pin]
-    inner: SpinLock<Inner>,
+    inner: FastSpinLock<Inner>,
     /// Submitters and pollers wait here for room.
     #[pin]
     room: WaitQueue,
@@ -189,7 +190,7 @@ impl Queue {
     /// A new, empty queue, open: only an unbind closes it, until the next probe.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            inner <- new_spinlock!(Inner {
+            inner <- Lock::new(Inner {
                 pending: List::new(),
                 clients: List::new(),
                 count: 0,
@@ -203,7 +204,7 @@ impl Queue {
                 cancelled: 0,
                 failed: 0,
                 events_dropped: 0,
-            }),
+            }, c"rbus_queue", static_lock_class!()),
             room <- WaitQueue::new(c"rbus_queue_room", static_lock_class!()),
         })
     }
@@ -579,6 +580,20 @@ impl Request {
     }
 }
 
+/// The list's reference to `req`, from its only reference: `ListArc::from_raw(Arc::into_raw())`
+/// without the two layout calls `Arc::from_raw()` makes at `-Os`.
+///
+/// # Safety
+///
+/// There must be no `ListArc` of the request: its reference is not on a list.
+#[inline(always)]
+unsafe fn list_arc(req: Arc<Request>) -> ListArc<Request> {
+    // SAFETY: `ListArc` is `repr(transparent)` over `Arc`, as its own conversion back to an `Arc`
+    // relies on. `Request`'s list references are `untracked`, so by the safety requirements this is
+    // the only `ListArc` of the request, as `ListArc`'s invariants require.
+    unsafe { core::mem::transmute::<Arc<Request>, ListArc<Request>>(req) }
+}
+
 /// A chain of requests through [`Request::next`], oldest first: the batch a submit builds, the
 /// requests it hands over, and the spares a client keeps.
 ///
@@ -657,6 +672,18 @@ impl Chain {
         Some(unsafe { <Arc<Request> as ForeignOwnable>::from_foreign(raw) })
     }
 
+    /// Drops the chain, without the call its drop glue is at `-Os` when it is empty, as most are
+    /// when they go.
+    #[inline(always)]
+    fn discard(self) {
+        if self.is_empty() {
+            // Empty, it holds no reference.
+            core::mem::forget(self);
+        } else {
+            drop(self);
+        }
+    }
+
     /// The last request, found if it is not known.
     fn tail(&mut self) -> *mut c_void {
         if self.tail.is_null() {
@@ -674,7 +701,8 @@ impl Chain {
 impl Drop for Chain {
     #[inline(always)]
     fn drop(&mut self) {
-        // Most chains are empty when they go: no call for those.
+        // Inline, but its drop glue is a call at `-Os`: [`Chain::discard`] spares an empty chain,
+        // as most are when they go, that call.
         while let Some(req) = self.pop_front() {
             drop(req);
         }
@@ -762,7 +790,9 @@ impl Spares {
     #[inline(always)]
     unsafe fn give(&self, chain: Chain) {
         // Most are empty: no call for those.
-        if !chain.is_empty() {
+        if chain.is_empty() {
+            chain.discard();
+        } else {
             // SAFETY: By the safety requirements.
             unsafe { self.push(chain) };
         }
@@ -988,6 +1018,7 @@ impl Client {
         }
         // The spares taken were as many as the batch at most, and it used them all.
         debug_assert!(spares.is_empty());
+        spares.discard();
         this.queue_batch(batch, nonblock)
     }
 
@@ -1023,7 +1054,7 @@ impl Client {
                         req.set_state(&mut inner, State::Waiting);
                         // SAFETY: The batch's requests are the only references to theirs, so
                         // there is no `ListArc` of it.
-                        let req = unsafe { ListArc::from_raw(Arc::into_raw(req)) };
+                        let req = unsafe { list_arc(req) };
                         inner.pending.push_back(req);
                     } else {
                         req.set_state(&mut inner, State::Started);
@@ -1212,7 +1243,10 @@ impl Client {
             Self::consumed(&mut spare, req);
             done += size;
         }
-        if !batch.is_empty() {
+        if batch.is_empty() {
+            // Nothing to drop: without the call its drop glue is at `-Os`.
+            core::mem::forget(batch);
+        } else {
             self.untake(batch);
         }
         // SAFETY: Each is the only reference to its request, on no list.
@@ -1395,8 +1429,12 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
             unsafe { submit(ctx, raw.cast()) };
         }
     }
-    // The call, if it began, ends once every request is handed over.
-    drop(call);
+    reqs.discard();
+    // The call, if it began, ends once every request is handed over: inline, without the call
+    // its drop is.
+    if let Ok(call) = call {
+        call.end();
+    }
     // SAFETY: By the safety requirements `rdev` is valid.
     let queue = unsafe { Queue::of(rdev) };
     // The hand-over's references of resumed requests, dropped after the lock.
@@ -1423,7 +1461,7 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
                     req.shared.store(true, Relaxed);
                     let own = Arc::from(req);
                     // SAFETY: The request is on no list, so there is no `ListArc` of it.
-                    let own = unsafe { ListArc::from_raw(Arc::into_raw(own)) };
+                    let own = unsafe { list_arc(own) };
                     if inner.dead || own.client.state.access(&inner).dead {
                         // A removal came meanwhile: it fails as the others did.
                         queue.finish(&mut inner, own, STATUS_NODEV, &[]);
@@ -1449,7 +1487,7 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
                 inner.started -= 1;
                 req.client.state.access_mut(&mut inner).handing -= 1;
                 // SAFETY: The only reference, on no list: there is no `ListArc` of it.
-                let req = unsafe { ListArc::from_raw(Arc::into_raw(req)) };
+                let req = unsafe { list_arc(req) };
                 queue.finish(&mut inner, req, status, rx);
             }
         }
@@ -1459,7 +1497,7 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
     // SAFETY: By the safety requirements.
     unsafe { put_idle(rdev, idle, busy) };
     // Last, not under the lock.
-    drop(spent);
+    spent.discard();
 }
 
 /// Completes `req`, started, with `status` and, for a status of 0, the bytes `rx` read back,
@@ -1482,6 +1520,8 @@ fn complete_locked(queue: &Queue, inner: &mut Inner, req: &Request, status: i32,
 /// # Safety
 ///
 /// `rdev` must be a valid child, whose queue found it `idle`.
+// Inline: a synchronous round trip ends idle, and under TCG a call costs.
+#[inline(always)]
 unsafe fn put_idle(rdev: *mut ffi::rbus_device, idle: bool, busy: bool) {
     if !idle {
         return;
