@@ -748,11 +748,25 @@ impl Spares {
     /// Each is the only reference to its request, which the caller may write.
     #[inline(always)]
     fn take(&self, max: u32) -> Chain {
-        let mut taken = Chain::new();
         // Acquire: the pop's reads come after the previous taker's.
-        if self.head.load(Relaxed).is_null() || self.taking.swap(true, Acquire) {
-            return taken;
+        if max == 0 || self.head.load(Relaxed).is_null() || self.taking.swap(true, Acquire) {
+            return Chain::new();
         }
+        let taken = self.pop(max);
+        // Release: the next taker's pops come after this one's.
+        self.taking.store(false, Release);
+        self.count.fetch_sub(taken.len as i32, Relaxed);
+        taken
+    }
+
+    /// Pops up to `max` spares, at least one, for [`Spares::take`], which holds `taking`.
+    ///
+    /// The first `max` come off with one exchange of `head`, to the request after them; that
+    /// exchange fails only when a push came in front, and then they come off one by one from the
+    /// new head.
+    #[inline(always)]
+    fn pop(&self, max: u32) -> Chain {
+        let mut taken = Chain::new();
         while taken.len < max {
             // Acquire: the reads and writes of a request's last use, and its link, which its
             // push released, come before its reuse.
@@ -760,25 +774,47 @@ impl Spares {
             if head.is_null() {
                 break;
             }
-            // SAFETY: By the type invariants only this taker, which holds `taking`, takes requests
-            // off the stack, so `head` stays a live link of it until the exchange below.
-            let next = unsafe { link(head) }.next.load(Relaxed);
+            // The last of the requests wanted, and how many there are down to it. The stack
+            // below `head` changes only through this taker: pushes only come in front.
+            let (mut last, mut len) = (head, 1);
+            while len < max - taken.len {
+                // SAFETY: By the type invariants only this taker, which holds `taking`, takes
+                // requests off the stack, so every request from `head` down stays a live link of
+                // it until the exchange below.
+                let next = unsafe { link(last) }.next.load(Relaxed);
+                if next.is_null() {
+                    break;
+                }
+                last = next;
+                len += 1;
+            }
+            // SAFETY: As above.
+            let rest = unsafe { link(last) }.next.load(Relaxed);
             if self
                 .head
-                .compare_exchange(head, next, Acquire, Relaxed)
+                .compare_exchange(head, rest, Acquire, Relaxed)
                 .is_err()
             {
                 // A push came in front: try again from the new head.
                 continue;
             }
-            // SAFETY: `head` came off the stack, with the reference the stack owned, by the
-            // exchange above.
-            let req = unsafe { <Arc<Request> as ForeignOwnable>::from_foreign(head) };
-            taken.push_back(req);
+            // The requests from `head` to `last` came off the stack, with the references it
+            // owned, by the exchange above: cut them from the rest, and add them to the chain.
+            //
+            // SAFETY: `last` is a live link, now of no stack but this taker's.
+            unsafe { link(last) }.next.store(ptr::null_mut(), Relaxed);
+            if taken.is_empty() {
+                taken.head = head;
+            } else {
+                let tail = taken.tail();
+                // SAFETY: `tail` is the last link of `taken`, which owns it.
+                unsafe { link(tail) }.next.store(head, Relaxed);
+            }
+            // INVARIANT: `head` to `last` are `len` links, the last linked to null, each with
+            // the reference the stack owned.
+            taken.tail = last;
+            taken.len += len;
         }
-        // Release: the next taker's pops come after this one's.
-        self.taking.store(false, Release);
-        self.count.fetch_sub(taken.len as i32, Relaxed);
         taken
     }
 
