@@ -199,12 +199,9 @@ static int loop_inlined(int n)
 	for (i = 0; i < n; i++) {
 		struct srcu_ctr __percpu *scp = srcu_read_lock_fast(child->ssp);
 		const struct rbus_child_ops *cops;
-		bool deliver;
 
-		cops = srcu_dereference(child->child_ops, child->ssp);
-		deliver = !!cops & !READ_ONCE(child->suspended);
-		OPTIMIZER_HIDE_VAR(deliver);
-		if (likely(deliver)) {
+		cops = srcu_dereference(child->active_ops, child->ssp);
+		if (likely(cops)) {
 			cops->event(cops->context, 1, i, 0);
 			this_cpu_inc(child->stats->events_delivered);
 		}

@@ -180,11 +180,11 @@ void rbus_device_unregister(struct rbus_device *rdev);
 
 /*
  * The slow path of rbus_event_dispatch(), private to it: Rust
- * (rust/rbus_core/events.rs). It runs inside the read-side section, with
- * @ops as read there: -ENODEV for NULL, else it queues or delivers.
+ * (rust/rbus_core/events.rs). It runs inside the read-side section, reads
+ * the published table and the suspended flag, and returns -ENODEV without a
+ * table, else queues or delivers.
  */
-int __cold rbus_event_dispatch_slow(struct rbus_device *rdev, const struct rbus_child_ops *ops,
-				    u32 kind, u64 seq, u64 payload);
+int __cold rbus_event_dispatch_slow(struct rbus_device *rdev, u32 kind, u64 seq, u64 payload);
 
 /* The event of rbus_event_dispatch(); the slow path traces it. */
 DECLARE_TRACEPOINT(rbus_event);
@@ -239,9 +239,9 @@ void rbus_child_revoke(struct rbus_device *rdev);
  * @payload: its payload
  *
  * The protected bus-to-child call: it runs inside an SRCU-fast read-side
- * critical section and, on its fast path, reads the child's table and
- * suspended flag and bumps one per-CPU counter: no atomic, no shared cache
- * line written. May sleep if the child's callback does.
+ * critical section and, on its fast path, reads one pointer, the child's
+ * table while it is active, and bumps one per-CPU counter: no atomic, no
+ * shared cache line written. May sleep if the child's callback does.
  *
  * A suspended child gets no call: the event waits in its queue, or is
  * counted as dropped when the queue is full. While resume delivers the queue,
@@ -249,8 +249,8 @@ void rbus_child_revoke(struct rbus_device *rdev);
  *
  * Inline, as srcu_read_lock_fast() is: under TCG a call and its return cost
  * more than the whole protection (see the README's "Per-call cost"). Every
- * case but the common one, a published table of an active child with the
- * event untraced, takes rbus_event_dispatch_slow(). Rust controllers call
+ * case but the common one, an active child's table with the event
+ * untraced, takes rbus_event_dispatch_slow(). Rust controllers call
  * rbus_helper_event_dispatch(), which costs them that one call.
  *
  * Return: 0 when delivered, queued or dropped; -ENODEV when no table is
@@ -268,20 +268,12 @@ static inline int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 se
 	struct rbus_device_stats __percpu *stats = rdev->stats;
 	const struct rbus_child_ops *ops;
 	struct srcu_ctr __percpu *scp;
-	bool deliver;
 	int ret;
 
 	scp = srcu_read_lock_fast(ssp);
-	ops = srcu_dereference(rdev->child_ops, ssp);
-	/*
-	 * Both tests in one branch: under TCG every branch ends a translation
-	 * block, which costs more than the test. The flag is read even
-	 * without a table, which is harmless; OPTIMIZER_HIDE_VAR() keeps the
-	 * compiler from splitting the test into two branches again.
-	 */
-	deliver = !!ops & !READ_ONCE(rdev->suspended);
-	OPTIMIZER_HIDE_VAR(deliver);
-	if (unlikely(!deliver) || tracepoint_enabled(rbus_event))
+	/* NULL without a table or while suspended: one test for both. */
+	ops = srcu_dereference(rdev->active_ops, ssp);
+	if (unlikely(!ops) || tracepoint_enabled(rbus_event))
 		goto slow;
 	ops->event(ops->context, kind, seq, payload);
 	this_cpu_inc(stats->events_delivered);
@@ -290,7 +282,7 @@ static inline int rbus_event_dispatch(struct rbus_device *rdev, u32 kind, u64 se
 
 	/* Out of the fast path's way, so that it runs straight through. */
 slow:
-	ret = rbus_event_dispatch_slow(rdev, ops, kind, seq, payload);
+	ret = rbus_event_dispatch_slow(rdev, kind, seq, payload);
 	srcu_read_unlock_fast(ssp, scp);
 	return ret;
 }

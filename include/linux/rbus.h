@@ -171,6 +171,12 @@ struct rbus_device {
 	/* The published table, or NULL; readers hold @ssp. */
 	const struct rbus_child_ops __rcu *child_ops;
 	/*
+	 * @child_ops while the child is not @suspended, else NULL: the one
+	 * pointer the inline dispatch reads. Readers hold @ssp; it is
+	 * written with either, under @queue_lock.
+	 */
+	const struct rbus_child_ops __rcu *active_ops;
+	/*
 	 * A table the controller revoked before removing the child, or NULL:
 	 * unbind waits for the grace period of @ssp that @revoked_gp names,
 	 * unless it is over, then puts the table.
@@ -191,7 +197,8 @@ struct rbus_device {
 	 * then waits out the callbacks that started before; readers only read it.
 	 */
 	bool suspended;
-	spinlock_t queue_lock;	/* protects the queue and clearing @suspended */
+	/* protects the queue, @suspended and @active_ops updates */
+	spinlock_t queue_lock;
 	/*
 	 * Events raised while suspended, oldest at @queue_head: an array of
 	 * %RBUS_EVENT_QUEUE_DEPTH, allocated when a driver first publishes a

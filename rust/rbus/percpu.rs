@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Per-CPU counters: `this_cpu_add()`, inline.
+//! Per-CPU counters: `this_cpu_add()` and `this_cpu_inc()`, inline.
 //!
 //! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
 //!
@@ -45,5 +45,31 @@ pub unsafe fn this_cpu_add(ptr: *mut u64, n: u64) {
     // SAFETY: By the safety requirements `ptr` is a per-CPU pointer to a `u64`.
     unsafe {
         ffi::rbus_helper_this_cpu_add(ptr, n)
+    };
+}
+
+/// Adds one to this CPU's copy of the per-CPU `u64` at `ptr`, as C's `this_cpu_inc()` does: one
+/// instruction that needs no register for the one, as [`this_cpu_add`] does for its `n`.
+///
+/// # Safety
+///
+/// As for [`this_cpu_add`].
+#[inline(always)]
+pub unsafe fn this_cpu_inc(ptr: *mut u64) {
+    #[cfg(all(CONFIG_X86_64, CONFIG_SMP))]
+    // SAFETY: As in `this_cpu_add()`: `incq` is `this_cpu_inc()`'s own instruction for a `u64`
+    // (`percpu_add_op()` with a constant 1).
+    unsafe {
+        core::arch::asm!(
+            "incq %gs:({ptr})",
+            ptr = in(reg) ptr,
+            options(att_syntax, nostack),
+        )
+    };
+
+    #[cfg(not(all(CONFIG_X86_64, CONFIG_SMP)))]
+    // SAFETY: By the safety requirements `ptr` is a per-CPU pointer to a `u64`.
+    unsafe {
+        ffi::rbus_helper_this_cpu_add(ptr, 1)
     };
 }

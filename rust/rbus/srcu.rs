@@ -72,10 +72,9 @@ pub unsafe fn read_lock_fast(ssp: *mut bindings::srcu_struct) -> *mut bindings::
         // SAFETY: `scp` is a per-CPU pointer to one of the domain's `srcu_ctr`s, whose counters
         // only per-CPU operations write; the domain lives until the section ends.
         unsafe {
-            percpu::this_cpu_add(
+            percpu::this_cpu_inc(
                 scp.wrapping_byte_add(offset_of!(bindings::srcu_ctr, srcu_locks))
                     .cast(),
-                1,
             )
         };
 
@@ -119,10 +118,9 @@ pub unsafe fn read_unlock_fast(ssp: *mut bindings::srcu_struct, scp: *mut bindin
         // SAFETY: By the safety requirements `scp` is a per-CPU pointer to one of the live
         // domain's `srcu_ctr`s, whose counters only per-CPU operations write.
         unsafe {
-            percpu::this_cpu_add(
+            percpu::this_cpu_inc(
                 scp.wrapping_byte_add(offset_of!(bindings::srcu_ctr, srcu_unlocks))
                     .cast(),
-                1,
             )
         };
     }

@@ -142,7 +142,7 @@ impl Call {
         // Test-only: `make check RBUS_BREAK=skip-pm` must go red.
         if held || cfg!(rbus_break = "skip-pm") || !suspended {
             // SAFETY: `rdev` is valid.
-            unsafe { Counter::Calls.add(rdev, 1) };
+            unsafe { Counter::Calls.inc(rdev) };
             // INVARIANT: inside the read-side section with `hw` set, holding the host if `held`.
             return Ok(Self {
                 rdev,
@@ -318,16 +318,15 @@ unsafe fn with_call<F: Copy>(
         // SAFETY: `hw` is set, so valid until the section ends (the type invariants of `Call`).
         unsafe { &*hw }
     };
-    if let Some(f) = pick(table) {
+    // A traced call takes the slow path too, which traces it: tested before the call, so that
+    // nothing but the section is left to keep across it.
+    if let Some(f) = pick(table).filter(|_| !trace::call_enabled()) {
         // SAFETY: `rdev` is valid.
-        unsafe { Counter::Calls.add(rdev, 1) };
+        unsafe { Counter::Calls.inc(rdev) };
         // SAFETY: `hw_ctx` is written before the child is added and never changes.
         let ret = call(f, unsafe { (*rdev).hw_ctx });
         // SAFETY: The section entered above with `scp` ends.
-        unsafe {
-            srcu::read_unlock_fast(ssp, scp);
-            trace::call(rdev, op, flags, ret);
-        }
+        unsafe { srcu::read_unlock_fast(ssp, scp) };
         return ret;
     }
     // SAFETY: Entered above with `scp`.
@@ -336,8 +335,8 @@ unsafe fn with_call<F: Copy>(
     unsafe { with_call_slow(rdev, op, flags, pick, call) }
 }
 
-/// The rest of [`with_call`]: a removed child, a suspended host, or a controller without the
-/// call. Begins the call again, resuming the host if it must.
+/// The rest of [`with_call`]: a removed child, a suspended host, a controller without the call,
+/// or a traced call. Begins the call again, resuming the host if it must.
 ///
 /// # Safety
 ///

@@ -19,8 +19,10 @@
 //! for one grace period, not one per child.
 //!
 //! A suspended child gets no call: runtime suspend sets its `suspended` flag, then waits out the
-//! calls that started before, so a dispatch reads the flag in its read-side section and nothing
-//! more. While the flag is set, events wait in the child's queue, up to
+//! calls that started before. The dispatch's fast path reads one pointer, `active_ops`: the
+//! table while the child is not suspended, else null, which the queue lock keeps in step with
+//! both (`Queue::set_table()` and `Queue::set_suspended()` are its only writers); anything else
+//! takes the slow path, which reads the table and the flag themselves. While the flag is set, events wait in the child's queue, up to
 //! `RBUS_EVENT_QUEUE_DEPTH`, and the ones that find it full are counted as dropped. Resume
 //! delivers the queue in order under `resume_lock`, with `resuming` set: a dispatch that finds
 //! it set waits for that lock, then delivers, so no event overtakes a queued one.
@@ -173,6 +175,40 @@ impl<'a> Queue<'a> {
         }
         Some(ev)
     }
+
+    /// Stores `ops`, or null, as the child's table. Its only writer, which publishing and
+    /// unpublishing call with `ops_lock` held.
+    ///
+    /// `rcu_assign_pointer()`: a reader that sees the pointer sees the table as it was written.
+    fn set_table(&mut self, ops: *const ffi::rbus_child_ops) {
+        // SAFETY: By the type invariants `rdev` is valid for `'a`.
+        unsafe { child_ops(self.rdev) }.store(ops, Release);
+        self.set_active();
+    }
+
+    /// Sets or clears the child's `suspended` flag. Its only writer: runtime suspend sets it, and
+    /// resume clears it once the queue is empty.
+    fn set_suspended(&mut self, suspended: bool) {
+        // SAFETY: By the type invariants `rdev` is valid for `'a`.
+        unsafe { self::suspended(self.rdev) }.store(suspended, Relaxed);
+        self.set_active();
+    }
+
+    /// Stores in `active_ops` the table, or null while the child is suspended. Every writer of
+    /// either calls it with the queue lock held, so the last one stores what both now hold.
+    fn set_active(&mut self) {
+        // SAFETY: By the type invariants `rdev` is valid for `'a`, and its queue lock held, which
+        // the writers of both hold.
+        let (ops, suspended, active) = unsafe {
+            (
+                child_ops(self.rdev).load(Relaxed),
+                suspended(self.rdev).load(Relaxed),
+                active_ops(self.rdev),
+            )
+        };
+        // Release, as for the table itself: the table was written before it was published.
+        active.store(if suspended { ptr::null() } else { ops }, Release);
+    }
 }
 
 /// Frees the array of events of a released child, if it had one.
@@ -223,6 +259,19 @@ unsafe fn child_ops<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<*const ffi::r
     unsafe { Atomic::from_ptr(&raw mut (*rdev).child_ops) }
 }
 
+/// The table of `rdev` while it is not suspended, else null: what `rbus_event_dispatch()`'s
+/// fast path reads. Only [`Queue::set_active`] writes it.
+///
+/// # Safety
+///
+/// `rdev` must be a valid child for `'a`.
+unsafe fn active_ops<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<*const ffi::rbus_child_ops> {
+    // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its `active_ops`.
+    // Every other access to it is atomic too, or a `READ_ONCE()` (`srcu_dereference()` in
+    // `rbus_event_dispatch()` and in C's benchmark).
+    unsafe { Atomic::from_ptr(&raw mut (*rdev).active_ops) }
+}
+
 /// The lock that serializes publishing and unpublishing on `rdev`.
 ///
 /// # Safety
@@ -246,15 +295,15 @@ unsafe fn resume_lock<'a>(rdev: *mut ffi::rbus_device) -> &'a Mutex<()> {
 }
 
 /// The `suspended` flag of `rdev`: events wait in the queue while it is set. Suspend sets it
-/// and resume clears it, under the queue lock; a dispatch reads it without.
+/// and resume clears it, through [`Queue::set_suspended`]; the slow dispatch reads it without
+/// the lock.
 ///
 /// # Safety
 ///
 /// `rdev` must be a valid child for `'a`.
 unsafe fn suspended<'a>(rdev: *mut ffi::rbus_device) -> &'a Atomic<bool> {
     // SAFETY: By the safety requirements `rdev` is valid for `'a`, and so is its flag. Every
-    // other access to it is atomic too, or a `READ_ONCE()` (in `rbus_event_dispatch()` and
-    // C's benchmark).
+    // other access to it is atomic too.
     unsafe { Atomic::from_ptr(&raw mut (*rdev).suspended) }
 }
 
@@ -356,8 +405,8 @@ unsafe fn publish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops) 
         }
     }
 
-    // `rcu_assign_pointer()`: a reader that sees the pointer sees the table as it was written.
-    child_ops.store(ops, Release);
+    // SAFETY: By the safety requirements `rdev` is valid.
+    unsafe { Queue::lock(rdev) }.set_table(ops);
     Ok(())
 }
 
@@ -404,8 +453,8 @@ unsafe fn unpublish(rdev: *mut ffi::rbus_device, ops: *const ffi::rbus_child_ops
         // SAFETY: `rdev` is valid, and `revoked_ops` is only touched under `ops_lock`.
         let revoked = unsafe { (*rdev).revoked_ops };
         if matches(published) {
-            // `RCU_INIT_POINTER(.., NULL)`: storing null needs no ordering.
-            child_ops.store(ptr::null(), Relaxed);
+            // SAFETY: `rdev` is valid.
+            unsafe { Queue::lock(rdev) }.set_table(ptr::null());
             (published, None)
         } else if matches(revoked) {
             // SAFETY: As above.
@@ -484,8 +533,8 @@ unsafe extern "C" fn rbus_child_revoke(rdev: *mut ffi::rbus_device) {
     if published.is_null() || unsafe { !(*rdev).revoked_ops.is_null() } {
         return;
     }
-    // `RCU_INIT_POINTER(.., NULL)`: storing null needs no ordering.
-    child_ops.store(ptr::null(), Relaxed);
+    // SAFETY: By the safety requirements `rdev` is valid.
+    unsafe { Queue::lock(rdev) }.set_table(ptr::null());
     // No grace period starts here: the domain stays idle until the first unbind waits, so
     // `synchronize_srcu()` expedites that wait, as it does for one child.
     //
@@ -538,7 +587,7 @@ unsafe fn deliver(
     }
 
     // SAFETY: By the safety requirements `rdev` is valid.
-    unsafe { Counter::EventsDelivered.add(rdev, 1) };
+    unsafe { Counter::EventsDelivered.inc(rdev) };
 }
 
 /// Delivers `ev` through `ops`, unless the child is suspended: then queues it, or counts it as
@@ -591,27 +640,32 @@ unsafe fn dispatch_slow(
 }
 
 /// The slow path of `rbus_event_dispatch()`, inline in `rust/rbus_glue.h`, which calls it when
-/// no table is published, the child is suspended or the `rbus_event` trace event is enabled.
-/// Returns `-ENODEV` for a null `ops`, else `0`: see [`dispatch_slow`].
+/// it finds no active table (none is published, or the child is suspended) or the `rbus_event`
+/// trace event enabled. Returns `-ENODEV` when no table is published, else `0`: see
+/// [`dispatch_slow`].
 ///
 /// # Safety
 ///
-/// `rdev` must be a registered child, and `ops` its table as read inside a read-side section of
-/// its domain that lasts the call.
+/// `rdev` must be a registered child, and the caller inside a read-side section of its domain
+/// that lasts the call.
 #[no_mangle]
 unsafe extern "C" fn rbus_event_dispatch_slow(
     rdev: *mut ffi::rbus_device,
-    ops: *const ffi::rbus_child_ops,
     kind: u32,
     seq: u64,
     payload: u64,
 ) -> c_int {
+    // `srcu_dereference()`: the table as it was published, if it still is.
+    //
+    // SAFETY: By the safety requirements `rdev` is valid for this call.
+    let ops = unsafe { child_ops(rdev) }.load(Acquire);
     if ops.is_null() {
         return ENODEV.to_errno();
     }
     let ev = ffi::rbus_event { kind, seq, payload };
 
-    // SAFETY: By the safety requirements, which are `dispatch_slow()`'s, since `ops` is not null.
+    // SAFETY: By the safety requirements `rdev` is valid, and `ops` was read from its
+    // `child_ops` inside the caller's read-side section, which lasts the call.
     unsafe { dispatch_slow(rdev, ops, ev) };
     0
 }
@@ -634,7 +688,7 @@ pub(crate) unsafe fn suspend(rdev: *mut ffi::rbus_device) {
     }
 
     // SAFETY: By the safety requirements `rdev` is valid for this call.
-    unsafe { suspended(rdev) }.store(true, Relaxed);
+    unsafe { Queue::lock(rdev) }.set_suspended(true);
     srcu.synchronize();
 }
 
@@ -668,9 +722,7 @@ pub(crate) unsafe fn resume(rdev: *mut ffi::rbus_device) {
                     Some(ev) => ev,
                     None => {
                         // The queue is empty: new events go through from here on.
-                        //
-                        // SAFETY: By the safety requirements `rdev` is valid for this call.
-                        unsafe { suspended(rdev) }.store(false, Relaxed);
+                        queue.set_suspended(false);
                         break;
                     }
                 }
@@ -679,7 +731,7 @@ pub(crate) unsafe fn resume(rdev: *mut ffi::rbus_device) {
             if ops.is_null() {
                 // SAFETY: By the safety requirements `rdev` is valid.
                 unsafe {
-                    Counter::EventsDropped.add(rdev, 1);
+                    Counter::EventsDropped.inc(rdev);
                     trace::event(rdev, &ev, Outcome::Dropped);
                 }
             } else {

@@ -84,8 +84,23 @@ impl Counter {
         let counter = self.of(unsafe { (*rdev).stats });
 
         // SAFETY: `counter` is a per-CPU pointer into the child's counters, which only this
-        // function writes.
+        // function and `inc()` write, both with per-CPU operations.
         unsafe { percpu::this_cpu_add(counter, n) };
+    }
+
+    /// Adds one to this CPU's count of the counter of `rdev`: [`Counter::add`] of one, in one
+    /// instruction fewer.
+    ///
+    /// # Safety
+    ///
+    /// `rdev` must be a valid child.
+    #[inline(always)]
+    pub(crate) unsafe fn inc(self, rdev: *const ffi::rbus_device) {
+        // SAFETY: As in `add()`.
+        let counter = self.of(unsafe { (*rdev).stats });
+
+        // SAFETY: As in `add()`.
+        unsafe { percpu::this_cpu_inc(counter) };
     }
 
     /// The counter of `rdev`, summed over every possible CPU.

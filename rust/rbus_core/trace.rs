@@ -94,6 +94,12 @@ pub(crate) unsafe fn event(rdev: *mut ffi::rbus_device, ev: &ffi::rbus_event, ou
     unsafe { rbus_event(&raw const (*rdev).dev, ev.kind, ev.seq, outcome as c_int) };
 }
 
+/// Whether child-to-bus calls are traced: their fast path leaves it to the slow one.
+#[inline(always)]
+pub(crate) fn call_enabled() -> bool {
+    rbus_call_enabled()
+}
+
 /// Traces a child-to-bus call `op` of `rdev`, with `flags`, that returned `ret`.
 ///
 /// # Safety
