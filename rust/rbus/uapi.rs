@@ -10,6 +10,11 @@
 //! entry points uses these types for the header's (`rust/rbus/ffi.rs`).
 
 use kernel::{
+    bindings,
+    ffi::{
+        c_ulong,
+        c_void, //
+    },
     ioctl::{
         _IOR,
         _IOW, //
@@ -19,7 +24,11 @@ use kernel::{
         AsBytes,
         FromBytes, //
     },
-    uaccess::UserSliceReader,
+    uaccess::{
+        UserPtr,
+        UserSlice,
+        UserSliceReader, //
+    },
 };
 
 /// `RBUS_UAPI_VERSION`.
@@ -205,21 +214,37 @@ pub fn read_struct<T: FromBytes>(reader: &mut UserSliceReader, size: usize) -> R
     Ok(value)
 }
 
-/// As [`read_struct`], into `dst`, which may be changed even on failure. Inline: a submit reads
-/// each request of its batch with it.
+/// As [`read_struct`], from `size` bytes at `at`, into `dst`, which may be changed even on
+/// failure. Inline: a submit reads each request of its batch with it.
+///
+/// A struct of this version's size is one call of `_copy_from_user()`, as
+/// [`UserSliceReader::read`] makes it, straight into `dst`: [`UserSliceReader::read_slice`] is two
+/// calls more (itself, and the helper of `copy_from_user()`), each a request of a batch.
 #[inline(always)]
-pub fn read_struct_into<T: FromBytes + AsBytes>(
-    reader: &mut UserSliceReader,
-    size: usize,
-    dst: &mut T,
-) -> Result {
+pub fn read_struct_at<T: FromBytes + AsBytes>(at: UserPtr, size: usize, dst: &mut T) -> Result {
     let known = core::mem::size_of::<T>();
     if size < known {
         return Err(EINVAL);
     }
-    reader.read_slice(dst.as_bytes_mut())?;
     if size > known {
-        check_tail(reader, size - known)?;
+        let reader = &mut UserSlice::new(at, size).reader();
+        reader.read_slice(dst.as_bytes_mut())?;
+        return check_tail(reader, size - known);
+    }
+    let out = dst.as_bytes_mut();
+    // SAFETY: `out` is valid for writes of `known` bytes, and any bytes are a valid `T`
+    // (`FromBytes`). `_copy_from_user()` checks the user range (`access_ok()`) and handles a
+    // fault, zeroing what it could not copy. Its length is a constant, so there is no kernel
+    // object to check the size of, as [`UserSliceReader::read`] reasons too.
+    let left = unsafe {
+        bindings::_copy_from_user(
+            out.as_mut_ptr().cast::<c_void>(),
+            at.as_const_ptr(),
+            known as c_ulong,
+        )
+    };
+    if left != 0 {
+        return Err(EFAULT);
     }
     Ok(())
 }

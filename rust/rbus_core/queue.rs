@@ -15,8 +15,9 @@
 //! `struct rbus_request *` of `rbus_hw_ops.submit` and back by `rbus_request_complete()`. It is
 //! handed over with no lock of the queue held, so a controller may complete a request inside
 //! `submit`, from a work item or from a ticker alike. The winner writes the request's record
-//! under the queue's lock; a reader copies it out, straight to user space, once it has taken the
-//! request off its client's `records`, with no lock held.
+//! under the queue's lock; a reader copies it out, straight to user space (several of a batch
+//! through a buffer on the stack), once it has taken the request off its client's `records`,
+//! with no lock held.
 //!
 //! A round trip takes the queue's lock three times: to queue, to complete and to read. Consumed
 //! requests go back to their client's [`Spares`], a lock-free stack, for the next submit, so the
@@ -59,6 +60,7 @@ use kernel::{
     },
     bindings,
     error::from_result,
+    ffi::c_ulong,
     list::{
         impl_list_arc_safe,
         impl_list_item,
@@ -79,6 +81,7 @@ use kernel::{
         Instant,
         Monotonic, //
     },
+    transmute::AsBytes,
     types::ForeignOwnable,
     uaccess::{
         UserPtr,
@@ -88,7 +91,10 @@ use kernel::{
 
 use core::{
     cell::UnsafeCell,
-    mem::size_of,
+    mem::{
+        size_of,
+        MaybeUninit, //
+    },
     ptr,
     sync::atomic::{
         AtomicBool,
@@ -546,7 +552,7 @@ impl Request {
         rec.payload = 0;
         if let (uapi::DATA_MAX, Ok(full)) = (n, <&[u8; uapi::DATA_MAX]>::try_from(rx)) {
             // A whole array, without the calls of a slice copy at `-Os`.
-            rec.data = *full;
+            copy_data(&mut rec.data, full);
         } else {
             // A reused request holds its last answer: none of it shows.
             let (data, rest) = rec.data.split_at_mut(n);
@@ -577,6 +583,64 @@ impl Request {
     unsafe fn is_event(&self) -> bool {
         // SAFETY: By the safety requirements.
         unsafe { self.record() }.r#type == uapi::RECORD_EVENT
+    }
+}
+
+/// Copies a whole answer, inline: a copy of 64 bytes is a call of `memcpy()` or `memmove()` at
+/// `-Os`, which LLVM inlines only up to four stores, and a batch makes one a request. Two halves
+/// of four words each are inlined, as eight loads and eight stores.
+#[inline(always)]
+fn copy_data(dst: &mut [u8; uapi::DATA_MAX], src: &[u8; uapi::DATA_MAX]) {
+    const HALF: usize = uapi::DATA_MAX / 2;
+    let (dst_lo, dst_hi) = dst.split_at_mut(HALF);
+    let (src_lo, src_hi) = src.split_at(HALF);
+    // Constant lengths: the conversions cannot fail, and fold away. No loop either: an iterator
+    // over the halves is calls at `-Os`.
+    if let (Ok(d), Ok(s)) = (
+        <&mut [u8; HALF]>::try_from(dst_lo),
+        <&[u8; HALF]>::try_from(src_lo),
+    ) {
+        *d = *s;
+    }
+    if let (Ok(d), Ok(s)) = (
+        <&mut [u8; HALF]>::try_from(dst_hi),
+        <&[u8; HALF]>::try_from(src_hi),
+    ) {
+        *d = *s;
+    }
+}
+
+/// Records that [`Client::read_user`] copies out at once, through a buffer on the stack of
+/// `STAGE * 96` bytes.
+const STAGE: usize = 8;
+
+/// A third of a record: see [`copy_record`].
+const THIRD: usize = size_of::<uapi::Record>() / 3;
+
+const _: () = assert!(THIRD * 3 == size_of::<uapi::Record>());
+
+/// Copies `src` to `dst`, inline: as for [`copy_data`], a copy of the whole record is a call of
+/// `memcpy()` at `-Os`, and its thirds are four loads and four stores each.
+///
+/// # Safety
+///
+/// `dst` must be valid for writes of a record, and not overlap `src`.
+#[inline(always)]
+unsafe fn copy_record(dst: *mut uapi::Record, src: &uapi::Record) {
+    let src = src.as_bytes();
+    let dst = dst.cast::<[u8; THIRD]>();
+    if let (Ok(a), Ok(b), Ok(c)) = (
+        <&[u8; THIRD]>::try_from(&src[..THIRD]),
+        <&[u8; THIRD]>::try_from(&src[THIRD..THIRD * 2]),
+        <&[u8; THIRD]>::try_from(&src[THIRD * 2..]),
+    ) {
+        // SAFETY: By the safety requirements `dst` is valid for writes of the record's three
+        // thirds, which have no alignment of their own, and does not overlap `src`.
+        unsafe {
+            dst.write(*a);
+            dst.add(1).write(*b);
+            dst.add(2).write(*c);
+        }
     }
 }
 
@@ -1076,16 +1140,34 @@ impl Client {
                     break if queued != 0 { Ok(queued) } else { Err(ENODEV) };
                 }
                 held = inner.held;
+                if !held && batch.len <= QUEUE_DEPTH.saturating_sub(inner.count) {
+                    // All of it starts, as most batches do: walked in place, and handed over
+                    // whole, without taking each request off the batch and linking it again.
+                    let mut at = batch.head;
+                    while !at.is_null() {
+                        // SAFETY: `at` is a live link of the batch, which keeps its request.
+                        let req = unsafe { link(at) };
+                        at = req.next.load(Relaxed);
+                        // SAFETY: The batch's link is the only reference to its request.
+                        let id = unsafe { self.stamp_queued(&req) };
+                        req.set_state(&mut inner, State::Started);
+                        // SAFETY: `rdev` is valid while the client lives.
+                        unsafe { count_started(&mut inner, rdev, id) };
+                    }
+                    let n = batch.len;
+                    inner.count += n;
+                    inner.submitted += u64::from(n);
+                    queued += n;
+                    // On no list until their hand-over settles them. `started` is empty: the
+                    // batch is, after the swap, and nothing is dropped.
+                    core::mem::swap(&mut started, &mut batch);
+                }
                 while inner.count < QUEUE_DEPTH {
                     let Some(req) = batch.pop_front() else {
                         break;
                     };
-                    // SAFETY: Written by `submit`, the transfer stays as it is while queued.
-                    let id = unsafe { req.req() }.id;
-                    trace::request_submit(&self.dev, id);
                     // SAFETY: The request is still the only reference to its request.
-                    unsafe { *req.submitted.get() = trace::stamp() };
-                    req.shared.store(false, Relaxed);
+                    let id = unsafe { self.stamp_queued(&req) };
                     if held {
                         req.set_state(&mut inner, State::Waiting);
                         // SAFETY: The batch's requests are the only references to theirs, so
@@ -1132,6 +1214,23 @@ impl Client {
         // SAFETY: The requests left in the batch were never queued.
         unsafe { self.spares.give(batch) };
         ret
+    }
+
+    /// Marks `req`, written by `submit`, queued: traces it and stamps it, and clears `shared`.
+    /// Returns its id.
+    ///
+    /// # Safety
+    ///
+    /// The caller's reference to `req` must be the only one, on no list but a [`Chain`].
+    #[inline(always)]
+    unsafe fn stamp_queued(&self, req: &Request) -> u64 {
+        // SAFETY: Written by `submit`, the transfer stays as it is while queued.
+        let id = unsafe { req.req() }.id;
+        trace::request_submit(&self.dev, id);
+        // SAFETY: By the safety requirements, as the type invariants of `Request` require.
+        unsafe { *req.submitted.get() = trace::stamp() };
+        req.shared.store(false, Relaxed);
+        id
     }
 
     /// Cancels the oldest pending request `id`: see `rbus_client_cancel()`.
@@ -1260,6 +1359,11 @@ impl Client {
 
     /// `read()`: copies the whole records that are ready and fit, straight from the requests:
     /// see `rbus_client_read_user()`.
+    ///
+    /// A single record goes straight from its request. Several go through a buffer on the stack,
+    /// [`STAGE`] at a time, so that a batch makes one `_copy_to_user()` for each [`STAGE`] records
+    /// rather than one a record: under TCG each makes three calls (itself, `__access_ok()` and the
+    /// string copy), and the inline copy into the buffer costs less.
     fn read_user(&self, buf: UserPtr, len: usize, nonblock: bool) -> Result<usize> {
         let size = size_of::<uapi::Record>();
         let max = (len / size).min(QUEUE_DEPTH as usize);
@@ -1267,17 +1371,81 @@ impl Client {
             return Err(EINVAL);
         }
         let mut batch = self.take(max, nonblock)?;
-        let mut writer = UserSlice::new(buf, max * size).writer();
         let mut spare = Chain::new();
+        // Whole records copied out, oldest first: at most the `max` taken, which fit in `len`.
         let mut done = 0;
-        while let Some(req) = batch.pop_front() {
-            // SAFETY: Taken off the client's `records` above.
-            if writer.write(unsafe { req.record() }).is_err() {
-                batch.push_front(req);
-                break;
+        let mut next = batch.pop_front();
+        if batch.is_empty() {
+            if let Some(req) = next {
+                let mut writer = UserSlice::new(buf, size).writer();
+                // SAFETY: Taken off the client's `records` above.
+                if writer.write(unsafe { req.record() }).is_ok() {
+                    Self::consumed(&mut spare, req);
+                    done = 1;
+                } else {
+                    batch.push_back(req);
+                }
             }
-            Self::consumed(&mut spare, req);
-            done += size;
+        } else {
+            let mut stage = MaybeUninit::<[uapi::Record; STAGE]>::uninit();
+            let stage = stage.as_mut_ptr().cast::<uapi::Record>();
+            // The requests of the records in the buffer, as `Arc::into_foreign()` gives them: no
+            // drop glue, and no call to take them back.
+            let mut held = [const { MaybeUninit::<*mut c_void>::uninit() }; STAGE];
+            while next.is_some() {
+                let mut n = 0;
+                while n < STAGE {
+                    let Some(req) = next.take() else {
+                        break;
+                    };
+                    // SAFETY: `n` is below `STAGE`, so `stage.add(n)` is a record of the buffer,
+                    // which is apart from the request's. The request was taken off the client's
+                    // `records` above.
+                    unsafe { copy_record(stage.add(n), req.record()) };
+                    held[n].write(req.into_arc().into_foreign());
+                    n += 1;
+                    next = batch.pop_front();
+                }
+                let bytes = n * size;
+                // SAFETY: The first `n` records of the buffer were written above, so its first
+                // `bytes` bytes are initialized. The `done + n` records taken are at most `max`,
+                // so the user range is within the caller's `len` bytes at `buf`, and
+                // `_copy_to_user()` checks it (`access_ok()`) and handles a fault. Its length is
+                // at most the buffer's, on this stack: there is no other kernel object to check.
+                let left = unsafe {
+                    bindings::_copy_to_user(
+                        buf.wrapping_byte_add(done * size).as_mut_ptr(),
+                        stage.cast::<c_void>(),
+                        bytes as c_ulong,
+                    )
+                } as usize;
+                // A record copied in part is not consumed, as one that failed whole.
+                let copied = (bytes - left.min(bytes)) / size;
+                let mut i = 0;
+                while i < copied {
+                    // SAFETY: Each of the first `n` was written above, from `Arc::into_foreign()`
+                    // of a `ListArc`'s reference, which this takes back, once: there is no other
+                    // `ListArc` of the request.
+                    let req = unsafe { list_arc(Arc::from_foreign(held[i].assume_init())) };
+                    Self::consumed(&mut spare, req);
+                    i += 1;
+                }
+                done += copied;
+                if left != 0 {
+                    // The rest go back first, in order, before those not taken yet.
+                    if let Some(req) = next.take() {
+                        batch.push_front(req);
+                    }
+                    let mut i = n;
+                    while i > copied {
+                        i -= 1;
+                        // SAFETY: As above, for the others of the first `n`.
+                        let req = unsafe { list_arc(Arc::from_foreign(held[i].assume_init())) };
+                        batch.push_front(req);
+                    }
+                    break;
+                }
+            }
         }
         if batch.is_empty() {
             // Nothing to drop: without the call its drop glue is at `-Os`.
@@ -1290,7 +1458,7 @@ impl Client {
         if done == 0 {
             return Err(EFAULT);
         }
-        Ok(done)
+        Ok(done * size)
     }
 
     /// The `poll()` mask: see `rbus_client_poll()`.
@@ -1314,12 +1482,17 @@ impl Client {
 }
 
 /// Whether the controller can carry out `r`: the op, lengths and flags.
+///
+/// Without short circuits: the fields are plain loads, and under TCG each branch ends a
+/// translation block, where a batch checks each of its requests.
+#[inline(always)]
+#[expect(clippy::needless_bitwise_bool)]
 fn req_valid(r: &uapi::Req) -> bool {
-    r.op == uapi::OP_TRANSFER
-        && r.flags == 0
-        && r.tx_len as usize <= uapi::DATA_MAX
-        && r.rx_len as usize <= uapi::DATA_MAX
-        && (r.tx_len != 0 || r.rx_len == 0)
+    (r.op == uapi::OP_TRANSFER)
+        & (r.flags == 0)
+        & (r.tx_len as usize <= uapi::DATA_MAX)
+        & (r.rx_len as usize <= uapi::DATA_MAX)
+        & ((r.tx_len != 0) | (r.rx_len == 0))
 }
 
 /// Takes a runtime PM usage count of `dev` that resumes nothing: `pm_runtime_get_noresume()`,
@@ -1417,7 +1590,7 @@ unsafe fn count_started(inner: &mut Inner, rdev: *mut ffi::rbus_device, id: u64)
 ///
 /// `rdev` must be a valid child, and every request of `reqs` one of its started requests, with the
 /// only reference to it unless it is `shared`.
-unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
+unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: Chain) {
     if reqs.is_empty() {
         return;
     }
@@ -1427,45 +1600,42 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
         Ok(call) => call.hw().submit.ok_or(EOPNOTSUPP).map(|f| (f, call.ctx())),
         Err(e) => Err(*e),
     };
-    // The requests handed over, in order, linked through `next` while the controller holds them:
-    // no chain holds them now.
-    let mut handed: *mut c_void = ptr::null_mut();
-    let mut last: *mut c_void = ptr::null_mut();
-    while let Some(req) = reqs.pop_front() {
-        req.next.store(ptr::null_mut(), Relaxed);
-        let failed = match submit {
-            Ok(_) => {
+    // The requests handed over, in order, linked through `next` while the controller holds them,
+    // as the chain linked them: no chain holds them now. Walked in place, without taking each off
+    // the chain and linking it again: each link is read before its request is handed over, and
+    // only this hand-over links them meanwhile.
+    let handed = reqs.head;
+    // INVARIANT: The chain's references are this hand-over's now, each the controller's once it
+    // is handed over.
+    core::mem::forget(reqs);
+    let mut at = handed;
+    while !at.is_null() {
+        let raw = at;
+        // SAFETY: `raw` is a link of the chain, whose reference this hand-over holds until it
+        // hands it over below.
+        let req = unsafe { link(raw) };
+        at = req.next.load(Relaxed);
+        match submit {
+            Ok((submit, ctx)) => {
                 req.handoff.store(HANDOFF_RUNNING, Relaxed);
-                None
+                // SAFETY: Inside the call, the controller's table and context are valid; `raw`
+                // carries the reference the controller gives back with
+                // `rbus_request_complete()`.
+                unsafe { submit(ctx, raw.cast()) };
             }
-            Err(e) => Some(e.to_errno()),
-        };
-        if let Some(status) = failed {
-            // Never handed over: answered with the call's error, here.
-            //
-            // SAFETY: This holds the reference the controller would have had, and so the answer.
-            unsafe {
-                (*req.answer.get()).status = status;
-                (*req.answer.get()).len = 0;
+            Err(e) => {
+                // Never handed over: answered with the call's error, here.
+                //
+                // SAFETY: This holds the reference the controller would have had, and so the
+                // answer.
+                unsafe {
+                    (*req.answer.get()).status = e.to_errno();
+                    (*req.answer.get()).len = 0;
+                }
+                req.handoff.store(HANDOFF_ANSWERED, Relaxed);
             }
-            req.handoff.store(HANDOFF_ANSWERED, Relaxed);
-        }
-        let raw = req.into_foreign();
-        if last.is_null() {
-            handed = raw;
-        } else {
-            // SAFETY: `last` was handed over before: the controller holds it, or gave it back
-            // here (see below), and only this hand-over links it.
-            unsafe { link(last) }.next.store(raw, Relaxed);
-        }
-        last = raw;
-        if let (Ok((submit, ctx)), None) = (submit, failed) {
-            // SAFETY: Inside the call, the controller's table and context are valid; `raw`
-            // carries the reference the controller gives back with `rbus_request_complete()`.
-            unsafe { submit(ctx, raw.cast()) };
         }
     }
-    reqs.discard();
     // The call, if it began, ends once every request is handed over: inline, without the call
     // its drop is.
     if let Ok(call) = call {
@@ -1485,11 +1655,15 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, mut reqs: Chain) {
             // back; past the exchange below, the controller completes it only under this lock.
             let req = unsafe { link(raw) };
             at = req.next.load(Relaxed);
-            // Acquire: an answer was written before it was marked.
-            if req
-                .handoff
-                .compare_exchange(HANDOFF_RUNNING, HANDOFF_NONE, Relaxed, Acquire)
-                .is_ok()
+            // Acquire: an answer was written before it was marked. A request marked answered
+            // stays so until its next use, so a load finds it so without the exchange, which is
+            // a locked instruction (under TCG, a call of a helper); only one the controller may
+            // still answer needs it.
+            if req.handoff.load(Acquire) == HANDOFF_RUNNING
+                && req
+                    .handoff
+                    .compare_exchange(HANDOFF_RUNNING, HANDOFF_NONE, Relaxed, Acquire)
+                    .is_ok()
             {
                 // The controller keeps it, and completes it later.
                 if !req.shared.load(Relaxed) {
@@ -1776,7 +1950,7 @@ unsafe extern "C" fn rbus_client_submit_user(
             let at = base.wrapping_byte_add(i * size);
             // Straight into the request, as `copy_struct_from_user()`: a larger struct's tail
             // must be zero.
-            uapi::read_struct_into(&mut UserSlice::new(at, size).reader(), size, dst)?;
+            uapi::read_struct_at(at, size, dst)?;
             if req_valid(dst) {
                 Ok(())
             } else {
