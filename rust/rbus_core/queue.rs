@@ -1683,7 +1683,7 @@ unsafe fn hand_over(rdev: *mut ffi::rbus_device, reqs: Chain) {
             }
             // Answered inside `submit`, or never handed over: the reference is this hand-over's.
             //
-            // SAFETY: It came from `Arc::into_foreign()` above.
+            // SAFETY: It came from `Arc::into_foreign()`, as every link of a chain does.
             let req = unsafe { <Arc<Request> as ForeignOwnable>::from_foreign(raw) };
             // SAFETY: The request was answered, and this found it so. The answer is the
             // request's, which the reference keeps through the completion.
