@@ -283,7 +283,14 @@ impl Queue {
     /// The driver unbound: every request fails with `-ENODEV`, every client is dead and every
     /// waiter wakes. Their files stay safe until closed.
     pub(crate) fn revoke(&self) {
+        self.close(false);
+    }
+
+    /// [`Queue::revoke`], and with `dead` the child is removed too, in the same section of the
+    /// lock: a removal takes it once, not once to mark the queue dead and again to revoke it.
+    fn close(&self, dead: bool) {
         let mut inner = self.inner.lock();
+        inner.dead |= dead;
         inner.closed = true;
         self.finish_all(&mut inner, STATUS_NODEV, |_| true);
         // Out of `inner` while it is walked, so that each client's state can be reached; back
@@ -297,8 +304,14 @@ impl Queue {
             }
         }
         inner.clients = clients;
+        // Tested under the lock, as in `finish()`: a submitter or poller adds itself to `room`,
+        // then checks under the lock, so it either is seen here or finds the queue closed. A
+        // child with none, as every child without a driver is, is spared the wake-up's lock.
+        let waiters = self.room.active();
         drop(inner);
-        self.room.wake_up_poll(POLL_OUT);
+        if waiters {
+            self.room.wake_up_poll(POLL_OUT);
+        }
     }
 
     /// A driver is about to bind: clients may open again.
@@ -308,8 +321,7 @@ impl Queue {
 
     /// The child is removed: no client or request is taken any more.
     pub(crate) fn kill(&self) {
-        self.inner.lock().dead = true;
-        self.revoke();
+        self.close(true);
     }
 
     /// D0 exit: refused while the controller holds requests; new ones wait.
