@@ -8,18 +8,12 @@
 //! item that re-arms itself outlives its owner. A [`Ticker`] is owned and pinned instead: it runs
 //! [`Tick::tick`] in process context on the unbound system workqueue, re-arms itself as long as
 //! `tick` asks, and its drop calls `cancel_delayed_work_sync()`, which also stops an item that
-//! re-arms itself. Once the drop returns, `tick` is not running and will not run again. A ticker
-//! that was never started has nothing to cancel, and its drop skips the cancel: a controller
-//! drops one per child at unbind, most of them never started.
+//! re-arms itself. Once the drop returns, `tick` is not running and will not run again.
 //!
 //! Build one with [`new_ticker!`](crate::new_ticker), which gives each call site its own lockdep
 //! classes, as `new_work!` does: a ticker whose work takes a lock must not share a class with one
 //! that is cancelled under that lock.
 
-use core::sync::atomic::{
-    AtomicBool,
-    Ordering, //
-};
 use kernel::{
     bindings,
     ffi::c_int,
@@ -64,13 +58,11 @@ macro_rules! new_ticker {
 /// # Invariants
 ///
 /// `dwork` is initialized with [`Ticker::run`] as its function. A `Ticker` is only built by
-/// [`Ticker::new`] and is `!Unpin`, so it stays at its address until dropped. While `started` is
-/// false, `dwork` was never queued.
+/// [`Ticker::new`] and is `!Unpin`, so it stays at its address until dropped.
 #[pin_data(PinnedDrop)]
 pub struct Ticker<T: Tick> {
     #[pin]
     dwork: Opaque<bindings::delayed_work>,
-    started: AtomicBool,
     data: T,
 }
 
@@ -106,7 +98,6 @@ impl<T: Tick> Ticker<T> {
                     );
                 }
             }),
-            started: AtomicBool::new(false),
             data,
         })
     }
@@ -126,8 +117,6 @@ impl<T: Tick> Ticker<T> {
     /// Runs [`Tick::tick`] after `delay` jiffies, unless a run is already pending: unlike
     /// [`Ticker::start`], it never postpones one.
     pub fn start_if_idle(&self, delay: Jiffies) {
-        // INVARIANT: Set before the work is queued.
-        self.started.store(true, Ordering::Relaxed);
         // SAFETY: By the type invariants `dwork` is initialized and stays at its address until
         // the drop cancels it.
         unsafe {
@@ -144,8 +133,6 @@ impl<T: Tick> Ticker<T> {
     ///
     /// `self.dwork` must be initialized and must not move or be freed while queued.
     unsafe fn queue(&self, delay: Jiffies) {
-        // INVARIANT: Set before the work is queued.
-        self.started.store(true, Ordering::Relaxed);
         // SAFETY: By the safety requirements; `system_dfl_wq` is a global that always exists.
         unsafe {
             bindings::mod_delayed_work_on(
@@ -181,12 +168,6 @@ unsafe impl<T: Tick> Sync for Ticker<T> {}
 #[pinned_drop]
 impl<T: Tick> PinnedDrop for Ticker<T> {
     fn drop(self: Pin<&mut Self>) {
-        // Never queued: no timer to stop, no run to wait for. Relaxed suffices, as the drop has
-        // the ticker to itself: whoever started it did so before giving up its last reference,
-        // which orders that store before this load.
-        if !self.started.load(Ordering::Relaxed) {
-            return;
-        }
         // SAFETY: By the type invariants `dwork` is initialized. This waits for a running `run`
         // and keeps it from re-arming.
         unsafe { bindings::cancel_delayed_work_sync(self.dwork.get()) };
