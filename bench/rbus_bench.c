@@ -6,8 +6,11 @@
  * Every case is a loop of @loops calls (a tenth of that for the cases that
  * sleep) run by one harness, bench_one(): kthreads bound to CPUs 0 and 1
  * start together, then time their loop, interrupts off unless the case
- * sleeps. Each case runs @nruns times with 1 caller, and with 2 callers
- * unless it sleeps. The cases:
+ * sleeps. There are @nruns runs with 1 caller, then @nruns with 2 callers,
+ * and each run times every case in turn (with 2 callers, those that do not
+ * sleep): one run's figures are taken moments apart, so the host's drift
+ * from run to run, which TCG makes large, moves all of them alike. The
+ * cases:
  *
  * The bus calls the child (on a child of the module's own host, with a
  * no-op event callback):
@@ -439,17 +442,18 @@ static int bench_measure(void)
 				callers, num_online_cpus());
 			continue;
 		}
-		for (c = bench_cases; c < bench_cases + ARRAY_SIZE(bench_cases); c++) {
-			if (callers > 1 && c->sleeps)
-				continue;
-			guard(mutex)(&bench_target_lock);
-			if (c->needs && !*c->needs) {
-				if (callers == 1)
-					pr_info("rbus_bench: skipping %s: nothing to run it on\n",
-						c->name);
-				continue;
-			}
-			for (nr = 1; nr <= nruns; nr++) {
+		/* A run times every case in turn: its figures are moments apart. */
+		for (nr = 1; nr <= nruns; nr++) {
+			for (c = bench_cases; c < bench_cases + ARRAY_SIZE(bench_cases); c++) {
+				if (callers > 1 && c->sleeps)
+					continue;
+				guard(mutex)(&bench_target_lock);
+				if (c->needs && !*c->needs) {
+					if (callers == 1 && nr == 1)
+						pr_info("rbus_bench: skipping %s: nothing to run it on\n",
+							c->name);
+					continue;
+				}
 				ret = bench_one(c, callers, nr);
 				if (ret)
 					return ret;

@@ -39,14 +39,19 @@ def key(case, **params):
 
 
 def parse(path):
-    """One boot's figures: {name: {run: value}} and their units."""
-    figures, units = {}, {}
-    section, in_table = None, False
+    """One boot's figures: {name: {run: value}}, their units, and the section each came from."""
+    figures, units, sections = {}, {}, {}
+    section, in_table, offset = None, False, 0
     with open(path, errors="replace") as log:
         for line in log:
             line = line.rstrip("\n")
             if line.startswith("RBUS-BENCH "):
                 section, in_table = line.split()[1:], False
+                if section[0] == "refscale":
+                    # A ruler timed twice (before and after the kernel's
+                    # cases): the second pass's runs follow the first's.
+                    name = key("refscale-" + section[1], callers=int(section[2]))
+                    offset = len(figures.get(name, {}))
                 continue
             if not section:
                 continue
@@ -57,8 +62,9 @@ def parse(path):
                 m = REFSCALE_RUN.match(line)
                 if in_table and m:
                     name = key("refscale-" + section[1], callers=int(section[2]))
-                    figures.setdefault(name, {})[int(m.group(1))] = float(m.group(2))
+                    figures.setdefault(name, {})[offset + int(m.group(1))] = float(m.group(2))
                     units[name] = "ns"
+                    sections[name] = " ".join(section)
                 continue
             m = RESULT.search(line)
             if m:
@@ -66,18 +72,20 @@ def parse(path):
                 name = key(m.group(1), **params)
                 figures.setdefault(name, {})[int(m.group(3))] = float(m.group(5))
                 units[name] = m.group(4)
-    return figures, units
+                sections.setdefault(name, section[0])
+    return figures, units, sections
 
 
 class Bench:
     """The figures of every boot."""
 
     def __init__(self, paths):
-        self.boots, self.units = [], {}
+        self.boots, self.units, self.sections = [], {}, {}
         for path in paths:
-            figures, units = parse(path)
+            figures, units, sections = parse(path)
             self.boots.append(figures)
             self.units.update(units)
+            self.sections.update(sections)
 
     def has(self, name):
         return all(name in boot for boot in self.boots)
@@ -90,19 +98,33 @@ class Bench:
         return statistics.median(meds) if meds else None
 
     def ratios(self, num, den, minus=None):
-        """Per boot: (num - minus) / den, run by run where the runs pair up."""
+        """Per boot: (num - minus) / den, run by run where the runs pair up.
+
+        Two figures pair up when one program timed both in the same runs:
+        each of its runs times every case in turn, so run k of one and run k
+        of the other were taken moments apart, and the host's drift between
+        runs cancels in their difference or ratio.
+        """
         out = []
         for boot in self.boots:
             if num not in boot or den not in boot or (minus and minus not in boot):
                 continue
-            paired = set(boot[num]) & set(boot[den])
-            if minus is None and len(paired) == len(boot[num]) == len(boot[den]) > 1:
-                out.append(statistics.median(boot[num][r] / boot[den][r] for r in paired))
-            else:
+
+            def paired(a, b):
+                return (self.sections.get(a) == self.sections.get(b) and
+                        set(boot[a]) == set(boot[b]) and len(boot[a]) > 1)
+
+            if minus is None and paired(num, den):
+                out.append(statistics.median(boot[num][r] / boot[den][r] for r in boot[num]))
+                continue
+            if minus is None:
                 top = statistics.median(boot[num].values())
-                if minus:
-                    top -= statistics.median(boot[minus].values())
-                out.append(top / statistics.median(boot[den].values()))
+            elif paired(num, minus):
+                top = statistics.median(boot[num][r] - boot[minus][r] for r in boot[num])
+            else:
+                top = (statistics.median(boot[num].values()) -
+                       statistics.median(boot[minus].values()))
+            out.append(top / statistics.median(boot[den].values()))
         return out
 
 

@@ -113,8 +113,8 @@ job_check() {
 	} >/dev/ttyS2
 }
 
-# The benchmark kernel's job: refscale's read-side figures, then
-# bench/rbus_bench.c's and bench/rbus_user_bench.c's, in one boot. Each
+# The benchmark kernel's job: refscale's read-side figures around
+# bench/rbus_bench.c's, then bench/rbus_user_bench.c's, in one boot. Each
 # section on ttyS1 starts with "RBUS-BENCH <what>": refscale's kernel log
 # (its "Runs / Time(ns)" table), then lines "rbus_bench: <case> ... ns=<x>";
 # scripts/bench-report.py reads them. BENCH_LOOPS and BENCH_RUNS come from
@@ -146,29 +146,45 @@ i2c_adapter() {
 	echo "${adapter##*i2c-}"
 }
 
+# Every refscale ruler, with 1 and 2 readers.
+bench_rulers() {
+	for readers in 1 2; do
+		for type in srcu srcu-fast refcnt rwsem; do
+			bench_refscale "$type" "$readers"
+		done
+	done
+}
+
 # Both interfaces on children of the simulated controller: a kernel child
 # driver (rbus_bench binds "rbus,bench-target") and a user-mode one (a child
 # bound to rbus_dev), with the I2C tunnel from the kernel and /dev/i2c-N.
+# refscale's rulers are timed before and after the kernel's cases, so that
+# their figures bracket them: under TCG the host's speed drifts within a
+# boot, and the report takes a ruler's median over both passes.
 bench_rbus() {
 	i2c=$(i2c_adapter)
 	modprobe rbus_dev || return
 	host=$(ls -d /sys/bus/platform/devices/PRP0001:00/rbus*)
 	nr=$(basename "$host")
 	nr=${nr#rbus}
+	bench_rulers
 	echo "0x51 rbus,bench-target" >$host/new_device
 	dmesg -c >/dev/null
-	modprobe rbus_bench loops=$BENCH_LOOPS nruns=$BENCH_RUNS i2c_adapter="${i2c:--1}"
+	# As many runs as user space's: each is a few milliseconds.
+	modprobe rbus_bench loops=$BENCH_LOOPS nruns=$((BENCH_RUNS * 2 + 1)) \
+		i2c_adapter="${i2c:--1}"
 	echo "RBUS-BENCH rbus_bench"
 	dmesg
 	rmmod rbus_bench
 	echo 0x51 >$host/delete_device
+	bench_rulers
 
 	echo "0x50 rbus,user" >$host/new_device || return
 	node=$(printf '/dev/rbus-%d-%04x' "$nr" 0x50)
 	i=0
 	while [ ! -e "$node" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	echo "RBUS-BENCH user"
-	# More runs than the kernel's: a system call's figures scatter more.
+	# As many runs as the kernel's.
 	/extra-tests/rbus_user_bench -c "$node" ${i2c:+-i /dev/i2c-$i2c} \
 		$BENCH_LOOPS $((BENCH_RUNS * 2 + 1))
 	echo "0x50" >$host/delete_device
@@ -204,11 +220,6 @@ bench_scale() {
 job_bench() {
 	echo "RBUS-RESULTS-BEGIN" >/dev/ttyS1
 	{
-		for readers in 1 2; do
-			for type in srcu srcu-fast refcnt rwsem; do
-				bench_refscale "$type" "$readers"
-			done
-		done
 		bench_rbus
 		bench_scale
 		echo "RBUS-BENCH dmesg"
